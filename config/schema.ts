@@ -1,0 +1,242 @@
+// The shape of the one settings file (temporal.config.ts), checked with zod when any process
+// starts. Secrets are deliberately absent: the schema only names where a secret comes from
+// (an environment variable or a file path), so the config in git never holds one.
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, for example 127.0.0.1:7233');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+
+/** Where a secret is read from at process start; never the secret itself. */
+export const secretRef = z
+  .object({
+    env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    file: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => s.env !== undefined || s.file !== undefined, 'give "env" or "file"');
+
+export const ARCHES = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'riscv64'] as const;
+export const archSchema = z.enum(ARCHES);
+
+export const temporalSection = z
+  .object({
+    /** Used when TEMPORAL_ADDRESS / a TOML profile does not say otherwise. */
+    address: hostPort,
+    namespace: z.string().min(1),
+    uiUrl: httpUrl,
+    taskQueues: z
+      .object({
+        /** Workflows and light activities (API calls, messages). */
+        orchestration: name,
+        /** Heavy file work: fetch, convert, upload. Hosts also poll `<files>-<host id>`. */
+        files: name,
+      })
+      .strict(),
+    /** Prometheus endpoint of the worker's Temporal runtime. */
+    workerMetricsAddress: hostPort,
+  })
+  .strict();
+
+export const kojiSection = z
+  .object({
+    hubUrl: httpUrl,
+    /** Base of the files web server: <topurl>/work/tasks/<id % 10000>/<id>/<file>. */
+    topUrl: httpUrl,
+    user: name,
+    auth: z.discriminatedUnion('method', [
+      z.object({ method: z.literal('password'), password: secretRef }).strict(),
+      z
+        .object({
+          method: z.literal('certificate'),
+          certFile: z.string().min(1),
+          keyFile: z.string().min(1),
+          caFile: z.string().min(1).optional(),
+        })
+        .strict(),
+    ]),
+    /** Build target used when a family does not name its own. */
+    defaultTarget: name,
+    poll: z
+      .object({
+        initialSeconds: z.number().int().positive(),
+        maxSeconds: z.number().int().positive(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const awsSection = z
+  .object({
+    /** Region the snapshot and first image are made in; copies go to the others. */
+    sourceRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
+    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')).min(1),
+    /** Set for moto or another endpoint; unset means AWS itself. */
+    endpoint: httpUrl.optional(),
+    maxConcurrentRegions: z.number().int().min(1).max(32),
+  })
+  .strict();
+
+export const openstackSection = z
+  .object({
+    authUrl: httpUrl,
+    region: z.string().min(1),
+    interface: z.enum(['public', 'internal', 'admin']),
+    auth: z.discriminatedUnion('method', [
+      z
+        .object({
+          method: z.literal('password'),
+          username: z.string().min(1),
+          userDomain: z.string().min(1),
+          projectName: z.string().min(1),
+          projectDomain: z.string().min(1),
+          password: secretRef,
+        })
+        .strict(),
+      z
+        .object({ method: z.literal('application_credential'), id: z.string().min(1), secret: secretRef })
+        .strict(),
+    ]),
+    visibility: z.enum(['public', 'private', 'shared', 'community']),
+  })
+  .strict();
+
+export const downloadsSection = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('directory'),
+      root: z.string().min(1),
+      publicUrl: httpUrl.optional(),
+      layout: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('s3'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+      region: z.string().min(1),
+      endpoint: httpUrl.optional(),
+      publicUrl: httpUrl.optional(),
+      layout: z.string().min(1),
+    })
+    .strict(),
+]);
+
+export const busSection = z
+  .object({
+    url: z.string().regex(/^amqps?:\/\//, 'an amqp:// or amqps:// URL'),
+    exchange: z.string().min(1),
+    /** e.g. org.fedoraproject.prod; the routing key is "<prefix>.<topic>". */
+    topicPrefix: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'dot-separated lower-case words'),
+    signing: z.object({ keyId: name, privateKey: secretRef }).strict(),
+    /** key id -> PEM file of a public key the catalogue accepts. */
+    trustedKeys: z.record(z.string(), z.string().min(1)),
+    tls: z
+      .object({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const catalogueSection = z
+  .object({
+    listen: hostPort,
+    publicUrl: httpUrl,
+    database: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('sqlite'), path: z.string().min(1) }).strict(),
+      z.object({ type: z.literal('postgres'), url: secretRef }).strict(),
+    ]),
+    queue: name,
+    adminToken: secretRef,
+  })
+  .strict();
+
+const scheduleSchema = z
+  .object({
+    id: name,
+    kind: z.enum(['nightly', 'weekly']),
+    release: z.union([z.literal('rawhide'), z.string().regex(/^\d+$/, 'a release number or "rawhide"')]),
+    /** Five-field cron in `timezone`. */
+    cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression such as "0 4 * * *"'),
+    timezone: z.string().min(1),
+    paused: z.boolean(),
+  })
+  .strict();
+
+const kiwiParams = z
+  .object({
+    kind: z.literal('kiwi'),
+    descriptionScm: z.string().min(1),
+    descriptionPath: z.string().min(1),
+    profile: name,
+    bundleNameFormat: z.string().min(1).optional(),
+  })
+  .strict();
+const ozParams = z
+  .object({
+    kind: z.literal('oz'),
+    kickstartScm: z.string().min(1),
+    kickstart: z.string().min(1),
+    installTree: httpUrl,
+    formats: z.array(z.enum(['qcow2', 'raw-xz', 'vhd', 'vmdk', 'vagrant-libvirt', 'docker'])).min(1),
+    diskSizeGiB: z.number().int().min(1).max(1024),
+    distro: z.string().min(1),
+  })
+  .strict();
+const livecdParams = z
+  .object({ kind: z.enum(['livecd', 'appliance']), kickstartScm: z.string().min(1), kickstart: z.string().min(1) })
+  .strict();
+
+export const familySchema = z
+  .object({
+    name,
+    /** Fedora subvariant used in messages, e.g. Cloud_Base. */
+    subvariant: name,
+    koji: z.discriminatedUnion('kind', [kiwiParams, ozParams, livecdParams]),
+    target: name.optional(),
+    arches: z.array(archSchema).min(1),
+    outputs: z.array(z.enum(['qcow2', 'raw.tar.xz'])),
+    destinations: z.array(z.enum(['downloads', 'ec2', 'glance'])),
+    schedules: z.array(scheduleSchema),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    temporal: temporalSection,
+    koji: kojiSection,
+    aws: awsSection,
+    openstack: openstackSection,
+    downloads: downloadsSection,
+    bus: busSection,
+    catalogue: catalogueSection,
+    /** Where worker hosts stage images while they are converted and uploaded. */
+    staging: z.object({ dir: z.string().min(1), maxImageBytes: z.number().int().positive() }).strict(),
+    families: z.array(familySchema).min(1),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.families.forEach((f, i) => {
+      const first = seen.get(f.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['families', i, 'name'], message: `duplicate family name (also families[${first}])`, input: f.name });
+      }
+      seen.set(f.name, i);
+    });
+    const ids = new Set<string>();
+    cfg.families.forEach((f, i) =>
+      f.schedules.forEach((s, j) => {
+        if (ids.has(s.id)) {
+          ctx.addIssue({ code: 'custom', path: ['families', i, 'schedules', j, 'id'], message: 'duplicate schedule id', input: s.id });
+        }
+        ids.add(s.id);
+      }),
+    );
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Family = z.infer<typeof familySchema>;
+export type SecretRef = z.infer<typeof secretRef>;
+export type Arch = z.infer<typeof archSchema>;

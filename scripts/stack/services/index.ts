@@ -1,0 +1,14 @@
+// The local stack, in start order. Later parts of the pipeline add their services here.
+import type { Config } from '../../../config';
+import type { StackService } from '../service';
+import { motoService } from './moto';
+import { postgresService } from './postgres';
+import { rabbitmqService } from './rabbitmq';
+import { temporalService } from './temporal';
+import { workerService } from './worker';
+
+/** Infrastructure first; the worker last, since it needs the rest to be reachable. */
+export function stackServices(config: Config, { withWorker = true } = {}): StackService[] {
+  const infra = [temporalService(config), motoService(config), rabbitmqService(config), postgresService()];
+  return withWorker ? [...infra, workerService(config)] : infra;
+}
