@@ -3,9 +3,13 @@ import type { z } from 'zod';
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((issue) => {
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // A discriminated union with a known tag reports only that branch; otherwise say which tags exist.
-      return [`${pathOf(issue.path)}: ${issue.message}, found ${describe(issue.input)}`];
+    if (issue.code === 'invalid_union') {
+      // An unknown tag of a discriminated union: name the allowed tags and the tag found.
+      const extra = issue as { discriminator?: string; options?: unknown[] };
+      if (extra.discriminator !== undefined && extra.options) {
+        const found = (issue.input as Record<string, unknown> | undefined)?.[extra.discriminator];
+        return [`${pathOf(issue.path)}: expected one of ${extra.options.map((o) => JSON.stringify(o)).join(', ')}, found ${describe(found)}`];
+      }
     }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => `${pathOf([...issue.path, k])}: unknown setting (remove it or check its spelling)`);
@@ -17,8 +21,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 function expected(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') return issue.expected;
   if (issue.code === 'invalid_value') return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'too_small') return `${issue.origin === 'array' ? 'at least' : '≥'} ${String(issue.minimum)}${issue.origin === 'array' ? ' entries' : issue.origin === 'string' ? ' characters' : ''}`;
-  if (issue.code === 'too_big') return `${issue.origin === 'array' ? 'at most' : '≤'} ${String(issue.maximum)}${issue.origin === 'array' ? ' entries' : ''}`;
+  if (issue.code === 'too_small') return `${issue.origin === 'array' ? 'at least' : issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}${issue.origin === 'array' ? ' entries' : issue.origin === 'string' ? ' characters' : ''}`;
+  if (issue.code === 'too_big') return `${issue.origin === 'array' ? 'at most' : issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}${issue.origin === 'array' ? ' entries' : ''}`;
   return issue.message.replace(/^Invalid (input|string): /, '');
 }
 
