@@ -1,0 +1,44 @@
+// How builds are named. Names are derived from the release, the kind and, for scheduled kinds,
+// the *scheduled* time (not the actual start), so a slot triggered twice names the same build and
+// maps to the same workflow id: one Koji task per slot.
+export type ImageKind = 'nightly' | 'weekly' | 'rc' | 'respin';
+export const IMAGE_KINDS: readonly ImageKind[] = ['nightly', 'weekly', 'rc', 'respin'];
+
+export interface BuildName {
+  /** Koji/kiwi version: "Rawhide" or the release number (RC may say "44_Beta"). */
+  version: string;
+  /** Koji release label: "20261122.n.0", "20261123.weekly", "1.7", "20261122.0". */
+  label: string;
+}
+
+/** Characters Koji accepts in version/release labels (no "-", which separates NVR fields). */
+export const LABEL_PATTERN = /^[A-Za-z0-9_.+~]+$/;
+
+export function releaseVersion(release: string): string {
+  return release === 'rawhide' ? 'Rawhide' : release;
+}
+
+export function compactDate(d: Date): string {
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** Nightly and weekly names from the scheduled time; rc/respin names come from the operator. */
+export function scheduledBuildName(kind: 'nightly' | 'weekly', release: string, scheduledAt: Date): BuildName {
+  const day = compactDate(scheduledAt);
+  return { version: releaseVersion(release), label: kind === 'nightly' ? `${day}.n.0` : `${day}.weekly` };
+}
+
+/** Fedora's compose-style id carried in messages: Fedora-Rawhide-20261122.n.0, Fedora-44-1.7. */
+export function composeId(release: string, name: BuildName): string {
+  return `Fedora-${releaseVersion(release)}-${name.label}`;
+}
+
+/** One workflow per (family, release, build name); also the idempotency key of the whole run. */
+export function imageWorkflowId(family: string, release: string, name: BuildName): string {
+  return `image/${family}/${release}/${name.version}-${name.label}`;
+}
+
+/** `Fedora-<family>-<version>-<label>.<arch>`: the stem of every published file of one arch. */
+export function imageStem(family: string, name: BuildName, arch: string): string {
+  return `Fedora-${family}-${name.version}-${name.label}.${arch}`;
+}

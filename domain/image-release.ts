@@ -1,0 +1,82 @@
+// The image release workflow's input and result. The input is everything the workflow needs to
+// be deterministic: the family's build recipe resolved from the settings file when the run was
+// started, the build's name, and the non-secret settings of each stage. Credentials never appear
+// here: workers read them from their own environment.
+import type { BuildName, ImageKind } from './build-names';
+
+export type Arch = 'x86_64' | 'aarch64' | 'ppc64le' | 's390x' | 'riscv64';
+export type OutputFormat = 'qcow2' | 'raw.tar.xz';
+export type Destination = 'downloads' | 'ec2' | 'glance';
+
+export type KojiRecipe =
+  | { kind: 'kiwi'; descriptionScm: string; descriptionPath: string; profile: string; bundleNameFormat?: string }
+  | {
+      kind: 'oz';
+      kickstartScm: string;
+      kickstart: string;
+      installTree: string;
+      formats: string[];
+      diskSizeGiB: number;
+      distro: string;
+    }
+  | { kind: 'livecd' | 'appliance'; kickstartScm: string; kickstart: string };
+
+export interface FamilySpec {
+  name: string;
+  subvariant: string;
+  koji: KojiRecipe;
+  target: string;
+  arches: Arch[];
+  outputs: OutputFormat[];
+  destinations: Destination[];
+}
+
+export interface StageSettings {
+  kojiPoll: { initialSeconds: number; maxSeconds: number };
+  taskQueues: { orchestration: string; files: string };
+  ec2?: { sourceRegion: string; regions: string[]; maxConcurrentRegions: number; deprecateNightliesAfterDays?: number };
+}
+
+export interface ImageReleaseInput {
+  family: FamilySpec;
+  release: string;
+  kind: ImageKind;
+  name: BuildName;
+  /** Extra package repositories for RC/respin builds. */
+  repos?: string[];
+  scratch: boolean;
+  settings: StageSettings;
+}
+
+export interface KojiTaskRef {
+  taskId: number;
+  /** True when a retried submission found the task an earlier attempt had created. */
+  adopted: boolean;
+}
+
+/** One arch's image as Koji built it: which file to fetch and what it must hash to. */
+export interface BuiltImage {
+  arch: Arch;
+  childTaskId: number;
+  file: string;
+  size: number;
+  /** From kiwi's checksum file when there is one; otherwise verified by size only at fetch. */
+  sha256?: string;
+}
+
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface ArchProgress {
+  arch: Arch;
+  stage: string;
+  fetchedBytes?: number;
+  totalBytes?: number;
+  destinations: Partial<Record<Destination, { state: StageState; detail?: string }>>;
+}
+
+export interface ReleaseProgress {
+  stage: string;
+  kojiTaskId?: number;
+  kojiState?: string;
+  arches: ArchProgress[];
+}
