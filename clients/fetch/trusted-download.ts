@@ -54,6 +54,10 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
       );
     } catch (err) {
       if (req.signal?.aborted) throw err;
+      if (err instanceof DownloadVerificationError) {
+        await rm(req.dest, { force: true });
+        throw err;
+      }
       // The partial file stays: the next attempt resumes from what reached the disk.
       throw new DownloadInterruptedError(`download of ${req.url} interrupted after ${counter.position} bytes: ${describe(err)}`);
     }
