@@ -26,6 +26,10 @@ const config: ConfigInput = {
     regions: ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1'],
     endpoint: 'http://127.0.0.1:14566',
     maxConcurrentRegions: 8,
+    snapshot: { parallelism: 16, maxVolumeGiB: 16384 },
+    images: { defaults: {}, families: {} },
+    nightlyDeprecateAfterDays: 30,
+    sdkMaxAttempts: 5,
   },
   openstack: {
     authUrl: 'http://127.0.0.1:15000/v3',
@@ -40,6 +44,9 @@ const config: ConfigInput = {
       password: { env: 'FEDIMG_OPENSTACK_PASSWORD', file: '.stack/secrets/openstack-password' },
     },
     visibility: 'public',
+    tag: 'fedimg',
+    x86Firmware: 'bios',
+    upload: 'stream',
   },
   downloads: {
     type: 'directory',
@@ -53,6 +60,11 @@ const config: ConfigInput = {
     topicPrefix: 'org.fedoraproject.local',
     signing: { keyId: 'fedimg-local-1', privateKey: { env: 'FEDIMG_BUS_SIGNING_KEY', file: '.stack/secrets/bus-signing-key.pem' } },
     trustedKeys: { 'fedimg-local-1': '.stack/secrets/bus-signing-key.pub.pem' },
+    // The local Koji simulator's messages come on the same broker and prefix as ours.
+    kojiTopicPrefix: 'org.fedoraproject.local',
+    kojiQueue: 'fedimg.koji',
+    // Rawhide's number in messages (Fedora 45 branched in 2026): bump it at each branching.
+    rawhideRelease: 46,
   },
   catalogue: {
     listen: '127.0.0.1:18088',
@@ -60,6 +72,7 @@ const config: ConfigInput = {
     database: { type: 'sqlite', path: '.stack/catalogue.sqlite' },
     queue: 'fedimg.catalogue',
     adminToken: { env: 'FEDIMG_CATALOGUE_TOKEN', file: '.stack/secrets/catalogue-token' },
+    prefetch: 16,
   },
   staging: { dir: '.stack/staging', maxImageBytes: 64 * 1024 ** 3 },
   families: [

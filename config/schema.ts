@@ -66,6 +66,19 @@ export const kojiSection = z
   })
   .strict();
 
+/** RegisterImage choices (see domain/ec2.ts AmiSettings); unset keys keep the defaults. */
+const amiSettingsOverride = z
+  .object({
+    bootMode: z.enum(['uefi', 'uefi-preferred', 'legacy-bios']).optional(),
+    tpm: z.boolean().optional(),
+    imdsV2Only: z.boolean().optional(),
+    enaSupport: z.boolean().optional(),
+    sriovNetSupport: z.boolean().optional(),
+    volumeType: z.enum(['gp3', 'gp2', 'io1', 'io2', 'standard']).optional(),
+    rootDeviceName: z.string().regex(/^\/dev\/(sd[a-z]1?|xvd[a-z])$/, 'a device name such as /dev/sda1').optional(),
+  })
+  .strict();
+
 export const awsSection = z
   .object({
     /** Region the snapshot and first image are made in; copies go to the others. */
@@ -74,6 +87,23 @@ export const awsSection = z
     /** Set for moto or another endpoint; unset means AWS itself. */
     endpoint: httpUrl.optional(),
     maxConcurrentRegions: z.number().int().min(1).max(32),
+    /** EBS direct upload: PutSnapshotBlock calls in flight; largest image accepted (gp3 max 16384). */
+    snapshot: z
+      .object({ parallelism: z.number().int().min(1).max(64), maxVolumeGiB: z.number().int().min(1).max(16384) })
+      .strict()
+      .default({ parallelism: 16, maxVolumeGiB: 16384 }),
+    /** RegisterImage settings: `defaults` for every family, then per family name (and per arch). */
+    images: z
+      .object({
+        defaults: amiSettingsOverride,
+        families: z.record(z.string(), amiSettingsOverride.extend({ arches: z.record(z.enum(['x86_64', 'aarch64']), amiSettingsOverride).optional() })),
+      })
+      .strict()
+      .default({ defaults: {}, families: {} }),
+    /** Deprecation date set on nightly AMIs; retention removes managed nightlies older than this. */
+    nightlyDeprecateAfterDays: z.number().int().min(1).max(730).default(30),
+    /** Attempts the AWS SDK makes per call (throttling, 5xx) before the activity retry policy. */
+    sdkMaxAttempts: z.number().int().min(1).max(10).default(5),
   })
   .strict();
 
@@ -98,6 +128,14 @@ export const openstackSection = z
         .strict(),
     ]),
     visibility: z.enum(['public', 'private', 'shared', 'community']),
+    /** Glance's URL when the catalogue's is not reachable from the workers. Default: the catalogue's. */
+    imageEndpoint: httpUrl.optional(),
+    /** Tag on every image this project made; retention only ever touches tagged images. Default fedimg. */
+    tag: name.optional(),
+    /** hw_firmware_type of x86_64 images (aarch64 and riscv64 are always uefi). Default bios. */
+    x86Firmware: z.enum(['bios', 'uefi']).optional(),
+    /** stream: PUT the staged qcow2; web-download: Glance fetches it from the download server. Default stream. */
+    upload: z.enum(['stream', 'web-download']).optional(),
   })
   .strict();
 
@@ -116,6 +154,10 @@ export const downloadsSection = z.discriminatedUnion('type', [
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
       region: z.string().min(1),
       endpoint: httpUrl.optional(),
+      /** Path-style URLs (endpoint/bucket/key); defaults to true when `endpoint` is set. */
+      forcePathStyle: z.boolean().optional(),
+      /** Multipart part size; S3 refuses parts under 5 MiB. Default 8. */
+      partSizeMiB: z.number().int().min(5).max(5120).optional(),
       publicUrl: httpUrl.optional(),
       layout: z.string().min(1),
     })
@@ -132,9 +174,24 @@ export const busSection = z
     /** key id -> PEM file of a public key the catalogue accepts. */
     trustedKeys: z.record(z.string(), z.string().min(1)),
     tls: z
-      .object({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .object({
+        caFile: z.string().min(1),
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        /** SASL EXTERNAL: the broker takes the user from the certificate CN (fedora-messaging's way). */
+        externalAuth: z.boolean().default(true),
+      })
       .strict()
       .optional(),
+    /** Prefix of Koji's own messages (buildsys.task.state.change), e.g. org.fedoraproject.prod. */
+    kojiTopicPrefix: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'dot-separated lower-case words').default('org.fedoraproject.prod'),
+    /** Durable queue the Koji message consumer reads (Fedora's broker wants it to start with the user name). */
+    kojiQueue: name.default('fedimg.koji'),
+    /** The integer messages carry as `release` for Rawhide: the number it gets when it next branches. */
+    rawhideRelease: z.number().int().min(1),
+    /** fedora-messaging's publish_priority; unset sends no priority property (header priority 0). */
+    publishPriority: z.number().int().min(0).max(255).optional(),
+    confirmTimeoutSeconds: z.number().int().positive().default(30),
   })
   .strict();
 
@@ -148,6 +205,8 @@ export const catalogueSection = z
     ]),
     queue: name,
     adminToken: secretRef,
+    /** Messages the catalogue's ingest holds unacked at once (each is acked after its commit). */
+    prefetch: z.number().int().min(1).max(1000).default(16),
   })
   .strict();
 

@@ -10,7 +10,7 @@ import { startDetached, stopRecorded } from '../process';
 import type { StackService } from '../service';
 
 /** Python packages the tests and the stack need, pinned to what was verified here. */
-export const VENV_PACKAGES = ['moto[server]==5.2.5'];
+export const VENV_PACKAGES = ['moto[server]==5.2.5', 'fedora-messaging==3.9.1', 'fedora-image-uploader-messages==1.2.0'];
 
 export function ensureVenv(log: (l: string) => void): void {
   const pip = join(VENV_DIR, 'bin', 'pip');
