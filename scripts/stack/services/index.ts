@@ -1,7 +1,10 @@
 // The local stack, in start order. Later parts of the pipeline add their services here.
 import type { Config } from '../../../config';
 import type { StackService } from '../service';
+import { catalogueService } from './catalogue';
+import { kojiSimService } from './koji-sim';
 import { motoService } from './moto';
+import { openstackServices } from './openstack';
 import { postgresService } from './postgres';
 import { rabbitmqService } from './rabbitmq';
 import { temporalService } from './temporal';
@@ -9,6 +12,6 @@ import { workerService } from './worker';
 
 /** Infrastructure first; the worker last, since it needs the rest to be reachable. */
 export function stackServices(config: Config, { withWorker = true } = {}): StackService[] {
-  const infra = [temporalService(config), motoService(config), rabbitmqService(config), postgresService()];
+  const infra = [temporalService(config), motoService(config), rabbitmqService(config), postgresService(), kojiSimService(config), ...openstackServices(config), catalogueService(config)];
   return withWorker ? [...infra, workerService(config)] : infra;
 }

@@ -1,0 +1,17 @@
+export * from './errors';
+export { fedoraImageProperties, IDENTITY, type FedoraArch, type FedoraImageIdentity, type Firmware } from './fedora-properties';
+export { openstackClientsFromConfig, type OpenstackSettings } from './from-config';
+export {
+  GlanceClient,
+  type CallOptions,
+  type CreateImageRequest,
+  type GlanceApi,
+  type GlanceClientOptions,
+  type GlanceImage,
+  type GlanceStatus,
+  type ImageFilter,
+  type UploadOptions,
+  type Visibility,
+} from './glance';
+export { KeystoneSession, findEndpoint, type CatalogEntry, type EndpointInterface, type KeystoneCredentials, type KeystoneSessionOptions, type KeystoneToken } from './keystone';
+export type { UploadProgress, UploadResult } from './upload';
