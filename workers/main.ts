@@ -1,20 +1,25 @@
-// The worker process: polls the orchestration queue (workflows + light activities) and the
-// files queue (heavy file work). It is the only place that builds real clients from the config.
+// The worker process. It polls three task queues:
+//   orchestration  workflows and light activities (Koji calls, messages, cloud API calls);
+//   files          heavy file work any host may take first (fetching an image);
+//   files-<host>   file work on images this host has staged (convert, upload).
+// It is the only place that builds real clients, from the settings and the secrets.
 // SIGINT/SIGTERM start a graceful shutdown: pollers stop, in-flight activities get
 // shutdownGraceTime to finish (or heartbeat out and resume elsewhere from their details).
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
-import { createHealthActivities } from '../activities/health';
-import { healthTargets } from './health-targets';
+import { MissingSecretError } from '../config/secrets';
+import { buildActivities } from './activities';
+import { hostId, hostTaskQueue } from './host-identity';
 
 async function main(): Promise<void> {
   const config = getConfig();
   const target = temporalTarget(config);
+  const host = hostId();
+  const hostQueue = hostTaskQueue(config.temporal.taskQueues.files, host);
 
   Runtime.install({
-    logger: undefined,
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
       metrics: { prometheus: { bindAddress: config.temporal.workerMetricsAddress } },
@@ -22,33 +27,23 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
 
+  const activities = buildActivities(config, { host, hostQueue, temporalAddress: target.connection.address });
   const connection = await NativeConnection.connect(target.connection);
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
-
-  const health = createHealthActivities(healthTargets(config, target.connection.address));
-  const common = { connection, namespace: target.namespace, shutdownGraceTime: '30s' } as const;
+  const common = { connection, namespace: target.namespace, shutdownGraceTime: '30s', activities } as const;
 
   const workers = await Promise.all([
-    Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueues.orchestration,
-      workflowBundle,
-      activities: { ...health },
-    }),
-    Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueues.files,
-      activities: { ...health },
-      // File work is disk- and CPU-bound; a few at a time per host keeps memory bounded.
-      maxConcurrentActivityTaskExecutions: 4,
-    }),
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.orchestration, workflowBundle }),
+    // File work is disk- and CPU-bound: a few at a time per host keeps memory and disk bounded.
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.files, maxConcurrentActivityTaskExecutions: 2 }),
+    Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 4 }),
   ]);
 
   console.log(
-    `fedimg worker: polling ${workers.map((w) => w.options.taskQueue).join(', ')} on ${target.connection.address} ` +
+    `fedimg worker ${host}: polling ${workers.map((w) => w.options.taskQueue).join(', ')} on ${target.connection.address} ` +
       `(namespace ${target.namespace}); metrics on http://${config.temporal.workerMetricsAddress}/metrics`,
   );
   await Promise.all(workers.map((w) => w.run()));
@@ -57,6 +52,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`fedimg worker: ${err instanceof Error ? err.message : String(err)}`);
+  // A missing secret is an operator's fix, not a crash: say which and how, without a trace.
+  const message = err instanceof MissingSecretError || err instanceof Error ? err.message : String(err);
+  console.error(`fedimg worker: ${message}`);
   process.exit(1);
 });

@@ -1,3 +1,4 @@
 // Every workflow the worker registers. Workflows import only @temporalio/workflow, domain/ and
 // the *types* of activities (lint enforces it), so they stay deterministic and replayable.
 export { healthWorkflow } from './health';
+export { imageReleaseWorkflow } from './image-release';

@@ -1,6 +1,7 @@
 // Signals, queries and updates shared by workflows and the programs that talk to them (the Koji
 // message consumer, the CLI). Kept apart so callers import names, not workflow code.
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ReleaseProgress } from '../domain/image-release';
 
 export interface KojiTaskStateChanged {
   taskId: number;
@@ -10,3 +11,6 @@ export interface KojiTaskStateChanged {
 
 /** Sent by the bus consumer when Koji announces a task state change: "look now". */
 export const kojiTaskStateChanged = defineSignal<[KojiTaskStateChanged]>('kojiTaskStateChanged');
+
+/** The release's stage tree with per-arch and per-destination progress, for `status` and the UI. */
+export const progressQuery = defineQuery<ReleaseProgress>('progress');

@@ -1,0 +1,29 @@
+// Builds every activity with real clients from the settings. Each worker host registers all of
+// them on all its queues; the workflows choose the queue (and so the host) for each call.
+import { resolve } from 'node:path';
+import type { Config } from '../config';
+import { createHealthActivities } from '../activities/health';
+import { createKojiActivities } from '../activities/koji';
+import { createFetchActivities } from '../activities/fetch';
+import { createDownloadActivities } from '../activities/downloads';
+import { createArtifactActivities } from '../activities/artifacts';
+import { downloadTargetFromConfig } from '../clients/downloads';
+import { healthTargets } from './health-targets';
+import { kojiClientFromConfig } from './koji-client';
+
+export function buildActivities(config: Config, where: { host: string; hostQueue: string; temporalAddress: string }) {
+  const stagingDir = resolve(config.staging.dir);
+  return {
+    ...createHealthActivities(healthTargets(config, where.temporalAddress)),
+    ...createKojiActivities({ koji: kojiClientFromConfig(config) }),
+    ...createFetchActivities({
+      topUrl: config.koji.topUrl,
+      stagingDir,
+      maxImageBytes: config.staging.maxImageBytes,
+      hostTaskQueue: where.hostQueue,
+      hostId: where.host,
+    }),
+    ...createArtifactActivities({ stagingDir, maxImageBytes: config.staging.maxImageBytes, qemuParallelism: 8, xzThreads: 0 }),
+    ...createDownloadActivities({ target: downloadTargetFromConfig(config.downloads) }),
+  };
+}

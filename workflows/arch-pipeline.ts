@@ -1,0 +1,145 @@
+// One arch's image after the build: fetched onto one worker host, converted and published from
+// there (Temporal's worker-specific task queue pattern: the fetch returns the host's own queue).
+// When that host disappears (its queue stops answering) the image is staged again on another
+// host. Each destination is isolated: its failure is recorded in the result, the others go on.
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { ArtifactActivities } from '../activities/artifacts';
+import type { DownloadActivities } from '../activities/downloads';
+import type { FetchActivities, StagedImage } from '../activities/fetch';
+import type { PreparedArtifactsResult } from '../activities/artifacts';
+import type { PublishDownloadsResult } from '../activities/downloads';
+import { imageStem } from '../domain/build-names';
+import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
+import type { ProgressTracker } from './progress';
+
+/** A host's queue that nobody polls for this long is treated as a lost host. */
+const HOST_SCHEDULE_TO_START = '10m';
+const MAX_HOSTS = 3;
+
+export type DestinationOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface ArchResult {
+  arch: BuiltImage['arch'];
+  source: { file: string; size: number; sha256: string; kojiTaskId: number };
+  artifacts: PreparedArtifactsResult;
+  downloads?: DestinationOutcome<PublishDownloadsResult>;
+}
+
+const fileWork: ActivityOptions = {
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '2m',
+  retry: {
+    initialInterval: '10s',
+    maximumInterval: '5m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [
+      'DownloadVerificationError',
+      'DownloadNotFoundError',
+      'BadFileName',
+      'ImageTooLarge',
+      'ImageFormatError',
+      'ImageCorruptError',
+      'ImageTooLargeError',
+      'DownloadConflict',
+    ],
+  },
+};
+
+const fetcher = (taskQueue: string) => proxyActivities<FetchActivities>({ ...fileWork, taskQueue });
+const onHost = (taskQueue: string) =>
+  proxyActivities<ArtifactActivities & DownloadActivities>({ ...fileWork, taskQueue, scheduleToStartTimeout: HOST_SCHEDULE_TO_START });
+const cleanup = (taskQueue: string) =>
+  proxyActivities<ArtifactActivities>({ taskQueue, startToCloseTimeout: '5m', scheduleToStartTimeout: HOST_SCHEDULE_TO_START, retry: { maximumAttempts: 3 } });
+
+export async function runArchPipeline(workflowId: string, image: BuiltImage, input: ImageReleaseInput, progress: ProgressTracker): Promise<ArchResult> {
+  const imageKey = `${workflowId}/${image.arch}`;
+  for (let hostAttempt = 1; ; hostAttempt++) {
+    progress.archStage(image.arch, 'fetching');
+    progress.arch(image.arch).totalBytes = image.size;
+    const staged = await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image });
+    progress.arch(image.arch).fetchedBytes = staged.size;
+    try {
+      return await onStagedHost(imageKey, image, staged, input, progress);
+    } catch (err) {
+      if (!hostLost(err) || hostAttempt >= MAX_HOSTS) throw err;
+      progress.archStage(image.arch, `host lost, staging again (${hostAttempt}/${MAX_HOSTS})`);
+    }
+  }
+}
+
+async function onStagedHost(
+  imageKey: string,
+  image: BuiltImage,
+  staged: StagedImage,
+  input: ImageReleaseInput,
+  progress: ProgressTracker,
+): Promise<ArchResult> {
+  const host = onHost(staged.hostTaskQueue);
+  try {
+    progress.archStage(image.arch, 'converting');
+    const artifacts = await host.prepareArtifacts({
+      imageId: imageKey,
+      sourcePath: staged.path,
+      baseName: imageStem(input.family.name, input.name, image.arch),
+      outputs: input.family.outputs,
+    });
+
+    progress.archStage(image.arch, 'publishing');
+    const result: ArchResult = {
+      arch: image.arch,
+      source: { file: image.file, size: staged.size, sha256: staged.sha256, kojiTaskId: image.childTaskId },
+      artifacts,
+    };
+    const jobs: Array<Promise<void>> = [];
+    if (input.family.destinations.includes('downloads')) {
+      jobs.push(
+        isolate(image, 'downloads', progress, () =>
+          host.publishDownloads({
+            release: input.release,
+            family: input.family.name,
+            arch: image.arch,
+            files: [artifacts.qcow2, artifacts.rawTarXz].filter((f) => f !== undefined),
+            checksumFile: artifacts.checksumFile,
+          }),
+        ).then((o) => {
+          result.downloads = o;
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    progress.archStage(image.arch, 'published');
+    return result;
+  } finally {
+    // Staged files are not needed once every destination has had its go, or after a failure.
+    await cleanup(staged.hostTaskQueue)
+      .removeStaged(imageKey)
+      .catch(() => undefined);
+  }
+}
+
+/** Runs one destination; its failure becomes part of the result instead of failing the arch. */
+async function isolate<T>(image: BuiltImage, dest: 'downloads' | 'ec2' | 'glance', progress: ProgressTracker, fn: () => Promise<T>): Promise<DestinationOutcome<T>> {
+  progress.destination(image.arch, dest, 'running');
+  try {
+    const value = await fn();
+    progress.destination(image.arch, dest, 'done');
+    return { ok: true, value };
+  } catch (err) {
+    if (hostLost(err)) throw err;
+    const message = describeFailure(err);
+    progress.destination(image.arch, dest, 'failed', message);
+    return { ok: false, error: message };
+  }
+}
+
+function hostLost(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+export function describeFailure(err: unknown): string {
+  let e: unknown = err;
+  // The innermost cause carries the outside system's own words.
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure) return e.type ? `${e.type}: ${e.message}` : e.message;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,71 @@
+// One region of an AMI's publication: copy the source image here (skipped in the source region),
+// wait until it is available (workflow timers, back-off), tag image and snapshots, make them
+// public, set the deprecation date. Each step is an idempotent activity, so a retried region
+// (same workflow id, run again) picks up whatever an earlier run left.
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Ec2Activities } from '../../activities/ec2';
+import { IMAGE_POLL, type PollPolicy } from '../../domain/ec2';
+import { apiActivityOptions, resolvePoll, waitImageAvailable, type ActivityRetryInput } from './activity-options';
+import { ec2RegionProgressQuery, type CopyRegionProgress } from './definitions';
+
+export interface CopyAmiToRegionInput {
+  region: string;
+  sourceRegion: string;
+  sourceImageId: string;
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  makePublic: boolean;
+  /** ISO time; set for nightlies. */
+  deprecateAt?: string;
+  /** Deterministic per image and region. */
+  clientToken: string;
+  poll?: Partial<PollPolicy>;
+  retry?: ActivityRetryInput;
+}
+
+export interface CopyAmiToRegionResult {
+  region: string;
+  amiId: string;
+  /** The root snapshot; snapshotIds lists all of the image's. */
+  snapshotId: string;
+  snapshotIds: string[];
+  /** False when an existing image was found (re-run) or this is the source region. */
+  copied: boolean;
+}
+
+export async function copyAmiToRegionWorkflow(input: CopyAmiToRegionInput): Promise<CopyAmiToRegionResult> {
+  const act = proxyActivities<Ec2Activities>(apiActivityOptions(input.retry));
+  const poll = resolvePoll(IMAGE_POLL, input.poll);
+  const { region } = input;
+  const progress: CopyRegionProgress = { region, status: 'copying', polls: 0 };
+  setHandler(ec2RegionProgressQuery, () => progress);
+
+  let amiId = input.sourceImageId;
+  let copied = false;
+  if (region !== input.sourceRegion) {
+    const out = await act.ec2CopyImage({
+      region,
+      sourceRegion: input.sourceRegion,
+      sourceImageId: input.sourceImageId,
+      name: input.name,
+      description: input.description,
+      clientToken: input.clientToken,
+    });
+    amiId = out.imageId;
+    copied = out.created;
+  }
+  progress.amiId = amiId;
+  progress.status = 'waiting';
+  const image = await waitImageAvailable(() => act.ec2DescribeImage({ region, imageId: amiId }), poll, `image ${amiId} in ${region}`, (n) => {
+    progress.polls = n;
+  });
+
+  progress.status = 'publishing';
+  const snapshotIds = image.snapshotIds;
+  await act.ec2TagImage({ region, imageId: amiId, snapshotIds, tags: input.tags });
+  if (input.makePublic) await act.ec2SetImagePublic({ region, imageId: amiId, snapshotIds, public: true });
+  if (input.deprecateAt) await act.ec2DeprecateImage({ region, imageId: amiId, deprecateAt: input.deprecateAt });
+  progress.status = 'done';
+  return { region, amiId, snapshotId: snapshotIds[0] ?? '', snapshotIds, copied };
+}

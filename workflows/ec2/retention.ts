@@ -1,0 +1,77 @@
+// Retention of nightly AMIs (scheduled): per region, list the images tagged fedimg:managed, let
+// domain/ec2-retention decide which expired nightlies to act on (release and RC images, and
+// images tagged protected/official, are never touched), then take each through deprecation ->
+// loss of public access -> deregistration + snapshot deletion. A dry run only lists the actions.
+// Regions are isolated: one failing region is reported and the others go on.
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { Ec2Activities } from '../../activities/ec2';
+import { deprecationTime } from '../../domain/ec2';
+import { planRetention, type RetentionAction, type RetentionStep } from '../../domain/ec2-retention';
+import { apiActivityOptions, rootCause, type ActivityRetryInput } from './activity-options';
+
+export interface Ec2RetentionInput {
+  olderThanDays: number;
+  dryRun: boolean;
+  regions: string[];
+  /** Days between the stages (see RetentionPolicy); default 0: all stages in one run. */
+  stageGapDays?: number;
+  maxConcurrentRegions?: number;
+  retry?: ActivityRetryInput;
+}
+
+export interface Ec2RetentionActionResult extends RetentionAction {
+  outcome: 'planned' | 'done' | 'failed';
+  /** Steps that ran (all of them when done). */
+  completed: RetentionStep[];
+  error?: string;
+}
+
+export interface Ec2RetentionResult {
+  dryRun: boolean;
+  /** ISO time the ages were measured from. */
+  now: string;
+  actions: Ec2RetentionActionResult[];
+  kept: Array<{ region: string; imageId: string; name: string; reason: string }>;
+  regionErrors: Array<{ region: string; error: string }>;
+}
+
+export async function ec2RetentionWorkflow(input: Ec2RetentionInput): Promise<Ec2RetentionResult> {
+  const act = proxyActivities<Ec2Activities>(apiActivityOptions(input.retry));
+  const nowMs = Date.now();
+  const result: Ec2RetentionResult = { dryRun: input.dryRun, now: new Date(nowMs).toISOString(), actions: [], kept: [], regionErrors: [] };
+  let free = Math.max(1, input.maxConcurrentRegions ?? 4);
+
+  const runRegion = async (region: string): Promise<void> => {
+    await condition(() => free > 0);
+    free -= 1;
+    try {
+      const images = await act.ec2ListManagedImages({ region });
+      const plan = planRetention(images, { nowMs, olderThanDays: input.olderThanDays, stageGapDays: input.stageGapDays ?? 0 });
+      result.kept.push(...plan.kept);
+      for (const action of plan.actions) {
+        const entry: Ec2RetentionActionResult = { ...action, outcome: input.dryRun ? 'planned' : 'done', completed: [] };
+        result.actions.push(entry);
+        if (input.dryRun) continue;
+        try {
+          for (const step of action.steps) {
+            const ref = { region, imageId: action.imageId };
+            if (step === 'deprecate') await act.ec2DeprecateImage({ ...ref, deprecateAt: deprecationTime(nowMs, 1 / 1440) });
+            else if (step === 'make-private') await act.ec2SetImagePublic({ ...ref, snapshotIds: action.snapshotIds, public: false });
+            else await act.ec2DeregisterImage({ ...ref, snapshotIds: action.snapshotIds });
+            entry.completed.push(step);
+          }
+        } catch (err) {
+          entry.outcome = 'failed';
+          entry.error = rootCause(err).message;
+        }
+      }
+    } catch (err) {
+      result.regionErrors.push({ region, error: rootCause(err).message });
+    } finally {
+      free += 1;
+    }
+  };
+
+  await Promise.all(input.regions.map(runRegion));
+  return result;
+}
