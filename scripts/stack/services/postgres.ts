@@ -1,6 +1,7 @@
 // PostgreSQL from Debian, a private cluster in .stack/postgres on a loopback port, for the
 // catalogue's PostgreSQL mode. Trust authentication on loopback only: it is a test instance.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeTcp } from '../../../clients/net/probe';
@@ -44,9 +45,13 @@ export function postgresService(): StackService {
     async healthy() {
       if (!(await probeTcp('127.0.0.1', POSTGRES_PORT, 1000)).ok) return false;
       try {
-        const exists = execFileSync('runuser', ['-u', 'postgres', '--', pgBin('psql'), '-h', '127.0.0.1', '-p', String(POSTGRES_PORT),
-          '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname='fedimg'"], { encoding: 'utf8' }).trim();
-        if (exists !== '1') asPostgres(pgBin('createdb'), ['-h', '127.0.0.1', '-p', String(POSTGRES_PORT), 'fedimg']);
+        // Async: a blocking check would starve the other services' probes running alongside.
+        const run = promisify(execFile);
+        const { stdout } = await run('runuser', ['-u', 'postgres', '--', pgBin('psql'), '-h', '127.0.0.1', '-p', String(POSTGRES_PORT),
+          '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname='fedimg'"], { encoding: 'utf8', timeout: 30_000 });
+        if (stdout.trim() !== '1') {
+          await run('runuser', ['-u', 'postgres', '--', pgBin('createdb'), '-h', '127.0.0.1', '-p', String(POSTGRES_PORT), 'fedimg'], { timeout: 30_000 });
+        }
         return true;
       } catch {
         return false;

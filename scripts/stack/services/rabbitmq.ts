@@ -1,6 +1,7 @@
 // RabbitMQ from Debian, a private node on loopback (see shared/reference/services.md). Its own
 // epmd is started first and recorded, so stopping the stack leaves nothing of ours behind.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeTcp } from '../../../clients/net/probe';
@@ -52,7 +53,11 @@ export function rabbitmqService(config: Config): StackService {
     async healthy() {
       if (!(await probeTcp('127.0.0.1', port, 1000)).ok) return false;
       try {
-        ctl('wait', '--timeout', '5', join(dir, 'pid'));
+        // Async: a blocking check would starve the other services' probes running alongside.
+        await promisify(execFile)('rabbitmqctl', ['-n', NODE, 'wait', '--timeout', '5', join(dir, 'pid')], {
+          env: { ...process.env, ...env },
+          timeout: 30_000,
+        });
         return true;
       } catch {
         return false;
