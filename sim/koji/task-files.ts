@@ -1,0 +1,121 @@
+// The KojiDir layout under the data directory: task output in work/tasks/<id % 10000>/<id>/,
+// scratch image results moved to scratch/<owner>/task_<id>/ with symlinks left behind in
+// work/ (what host.moveImageBuildToScratch does), user uploads under work/<dir>/.
+import { mkdir, readdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+
+export interface OutputFile {
+  /** Relative to the task directory (subdirectories use "/"). */
+  name: string;
+  size: bigint;
+  atime: number;
+  mtime: number;
+  ctime: number;
+}
+
+export function taskRelPath(id: number): string {
+  return `tasks/${id % 10000}/${id}`;
+}
+
+const seconds = (ns: bigint) => Number(ns) / 1e9;
+
+const PUBLISHED = ['work', 'scratch'];
+
+export class TaskFiles {
+  constructor(readonly root: string) {}
+
+  get workDir(): string {
+    return join(this.root, 'work');
+  }
+
+  taskDir(id: number): string {
+    return join(this.workDir, taskRelPath(id));
+  }
+
+  async ensureTaskDir(id: number): Promise<string> {
+    const d = this.taskDir(id);
+    await mkdir(d, { recursive: true });
+    return d;
+  }
+
+  /** Forgets every task's files (the sim keeps its tasks in memory only). */
+  async reset(): Promise<void> {
+    await rm(this.workDir, { recursive: true, force: true });
+    await rm(join(this.root, 'scratch'), { recursive: true, force: true });
+    await mkdir(this.workDir, { recursive: true });
+  }
+
+  /** os.walk of the task directory; symlinked files count as files, stat follows them. */
+  async list(id: number): Promise<OutputFile[]> {
+    const base = this.taskDir(id);
+    const out: OutputFile[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        let st: BigIntStats;
+        try {
+          st = await stat(full, { bigint: true });
+        } catch {
+          continue; // dangling link
+        }
+        if (st.isDirectory()) {
+          if (!e.isSymbolicLink()) await walk(full);
+          continue;
+        }
+        if (!st.isFile()) continue;
+        out.push({
+          name: relative(base, full).split(sep).join('/'),
+          size: st.size,
+          atime: seconds(st.atimeNs),
+          mtime: seconds(st.mtimeNs),
+          ctime: seconds(st.ctimeNs),
+        });
+      }
+    };
+    await walk(base);
+    return out;
+  }
+
+  /** Moves the named files to scratch/<owner>/task_<id>/ and links them back into work/. */
+  async moveToScratch(id: number, owner: string, names: readonly string[]): Promise<void> {
+    const dest = join(this.root, 'scratch', owner, `task_${id}`);
+    await mkdir(dest, { recursive: true });
+    for (const name of new Set(names)) {
+      const from = join(this.taskDir(id), name);
+      const to = join(dest, name);
+      try {
+        await rename(from, to);
+      } catch {
+        continue; // listed but never written
+      }
+      await symlink(relative(this.taskDir(id), to), from);
+    }
+  }
+
+  /**
+   * A path relative to the KojiDir (as under /kojifiles/) to a real file inside it, or undefined.
+   * Only work/ and scratch/ are published (the data directory also holds the image cache and the
+   * seeded users' secrets); "..", absolute paths and links that lead outside are refused.
+   */
+  async resolvePublic(rel: string): Promise<string | undefined> {
+    if (rel.includes('\0') || isAbsolute(rel) || rel.split('/').includes('..')) return undefined;
+    if (!PUBLISHED.includes(rel.split('/')[0]!)) return undefined;
+    const p = join(this.root, normalize(rel));
+    try {
+      const real = await realpath(p);
+      const rootReal = await realpath(this.root);
+      if (real !== rootReal && !real.startsWith(rootReal + sep)) return undefined;
+      const st = await stat(real);
+      return st.isFile() ? real : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
