@@ -19,3 +19,6 @@ export const SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int' | 'Key
   KojiTaskId: 'Int',
   Arches: 'KeywordList',
 };
+
+/** Set by Temporal on every run a Schedule starts: the slot's nominal time, not the actual start. */
+export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

@@ -2,3 +2,4 @@
 // the *types* of activities (lint enforces it), so they stay deterministic and replayable.
 export { healthWorkflow } from './health';
 export { imageReleaseWorkflow } from './image-release';
+export { scheduledReleaseWorkflow } from './scheduled-release';
