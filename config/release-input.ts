@@ -44,6 +44,8 @@ export function releaseInput(
         regions: config.aws.regions,
         maxConcurrentRegions: config.aws.maxConcurrentRegions,
       },
+      glance: { region: config.openstack.region, visibility: config.openstack.visibility },
+      bus: { rawhideRelease: config.bus.rawhideRelease },
     },
   };
 }

@@ -35,6 +35,9 @@ export interface StageSettings {
   kojiPoll: { initialSeconds: number; maxSeconds: number };
   taskQueues: { orchestration: string; files: string };
   ec2?: { sourceRegion: string; regions: string[]; maxConcurrentRegions: number; deprecateNightliesAfterDays?: number };
+  glance?: { region: string; visibility: 'public' | 'private' | 'shared' | 'community' };
+  /** The integer messages carry for Rawhide (Fedora's schemas need an integer release). */
+  bus: { rawhideRelease: number };
 }
 
 export interface ImageReleaseInput {

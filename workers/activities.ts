@@ -8,12 +8,19 @@ import { createFetchActivities } from '../activities/fetch';
 import { createDownloadActivities } from '../activities/downloads';
 import { createArtifactActivities } from '../activities/artifacts';
 import { downloadTargetFromConfig } from '../clients/downloads';
+import { createBusActivities } from '../activities/bus';
+import { createGlanceActivities } from '../activities/glance';
+import { busPublisherOptions, createBusPublisher } from '../clients/bus';
+import { openstackClientsFromConfig } from '../clients/openstack';
+import { readSecret } from '../config/secrets';
 import { healthTargets } from './health-targets';
 import { kojiClientFromConfig } from './koji-client';
 
 export function buildActivities(config: Config, where: { host: string; hostQueue: string; temporalAddress: string }) {
   const stagingDir = resolve(config.staging.dir);
-  return {
+  const publisher = createBusPublisher(busPublisherOptions(config.bus, readSecret(config.bus.signing.privateKey, 'bus.signing.privateKey')));
+  const { glance } = openstackClientsFromConfig(config.openstack, readSecret);
+  const activities = {
     ...createHealthActivities(healthTargets(config, where.temporalAddress)),
     ...createKojiActivities({ koji: kojiClientFromConfig(config) }),
     ...createFetchActivities({
@@ -25,5 +32,8 @@ export function buildActivities(config: Config, where: { host: string; hostQueue
     }),
     ...createArtifactActivities({ stagingDir, maxImageBytes: config.staging.maxImageBytes, qemuParallelism: 8, xzThreads: 0 }),
     ...createDownloadActivities({ target: downloadTargetFromConfig(config.downloads) }),
+    ...createGlanceActivities({ client: glance, tag: config.openstack.tag, x86Firmware: config.openstack.x86Firmware, upload: config.openstack.upload }),
+    ...createBusActivities({ publisher }),
   };
+  return { activities, close: () => publisher.close() };
 }

@@ -10,7 +10,10 @@ import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFil
 import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
 import { MissingSecretError } from '../config/secrets';
+import { Client, Connection } from '@temporalio/client';
+import { busConnectionOptions } from '../clients/bus';
 import { buildActivities } from './activities';
+import { startKojiConsumer } from './koji-consumer';
 import { hostId, hostTaskQueue } from './host-identity';
 
 async function main(): Promise<void> {
@@ -27,7 +30,7 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
 
-  const activities = buildActivities(config, { host, hostQueue, temporalAddress: target.connection.address });
+  const { activities, close } = buildActivities(config, { host, hostQueue, temporalAddress: target.connection.address });
   const connection = await NativeConnection.connect(target.connection);
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
@@ -42,11 +45,25 @@ async function main(): Promise<void> {
     Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 4 }),
   ]);
 
+  // Koji's bus messages wake waiting releases early; polling covers any message that is lost.
+  const clientConnection = await Connection.connect({ ...target.connection, address: target.connection.address } as Parameters<typeof Connection.connect>[0]);
+  const kojiConsumer = startKojiConsumer({
+    connection: busConnectionOptions(config.bus),
+    exchange: config.bus.exchange,
+    queue: config.bus.kojiQueue,
+    kojiTopicPrefix: config.bus.kojiTopicPrefix,
+    client: new Client({ connection: clientConnection, namespace: target.namespace }),
+    kojiUser: config.koji.user,
+  });
+
   console.log(
     `fedimg worker ${host}: polling ${workers.map((w) => w.options.taskQueue).join(', ')} on ${target.connection.address} ` +
       `(namespace ${target.namespace}); metrics on http://${config.temporal.workerMetricsAddress}/metrics`,
   );
   await Promise.all(workers.map((w) => w.run()));
+  await kojiConsumer.stop();
+  await close();
+  await clientConnection.close();
   await connection.close();
   console.log('fedimg worker: stopped');
 }

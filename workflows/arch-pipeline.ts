@@ -2,12 +2,16 @@
 // there (Temporal's worker-specific task queue pattern: the fetch returns the host's own queue).
 // When that host disappears (its queue stops answering) the image is staged again on another
 // host. Each destination is isolated: its failure is recorded in the result, the others go on.
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { ArtifactActivities } from '../activities/artifacts';
 import type { DownloadActivities } from '../activities/downloads';
 import type { FetchActivities, StagedImage } from '../activities/fetch';
 import type { PreparedArtifactsResult } from '../activities/artifacts';
 import type { PublishDownloadsResult } from '../activities/downloads';
+import type { GlanceActivities, GlanceImageState } from '../activities/glance';
+import { composeId } from '../domain/build-names';
+import { filesPublishedV1, glancePublishedV1 } from '../domain/messages';
+import { announce, identity } from './announce';
 import { imageStem } from '../domain/build-names';
 import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
 import type { ProgressTracker } from './progress';
@@ -23,6 +27,8 @@ export interface ArchResult {
   source: { file: string; size: number; sha256: string; kojiTaskId: number };
   artifacts: PreparedArtifactsResult;
   downloads?: DestinationOutcome<PublishDownloadsResult>;
+  glance?: DestinationOutcome<GlanceImageState>;
+  ec2?: DestinationOutcome<unknown>;
 }
 
 const fileWork: ActivityOptions = {
@@ -41,13 +47,27 @@ const fileWork: ActivityOptions = {
       'ImageCorruptError',
       'ImageTooLargeError',
       'DownloadConflict',
+      'OpenStackAuthFailed',
+      'OpenStackForbidden',
+      'OpenStackRequestRejected',
+      'OpenStackCatalogMissing',
+      'GlanceNameConflict',
+      'GlanceSourceMismatch',
     ],
   },
 };
 
 const fetcher = (taskQueue: string) => proxyActivities<FetchActivities>({ ...fileWork, taskQueue });
 const onHost = (taskQueue: string) =>
-  proxyActivities<ArtifactActivities & DownloadActivities>({ ...fileWork, taskQueue, scheduleToStartTimeout: HOST_SCHEDULE_TO_START });
+  proxyActivities<ArtifactActivities & DownloadActivities & GlanceActivities>({
+    ...fileWork,
+    taskQueue,
+    scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
+  });
+const glanceApi = proxyActivities<GlanceActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: fileWork.retry?.nonRetryableErrorTypes },
+});
 const cleanup = (taskQueue: string) =>
   proxyActivities<ArtifactActivities>({ taskQueue, startToCloseTimeout: '5m', scheduleToStartTimeout: HOST_SCHEDULE_TO_START, retry: { maximumAttempts: 3 } });
 
@@ -101,8 +121,30 @@ async function onStagedHost(
             files: [artifacts.qcow2, artifacts.rawTarXz].filter((f) => f !== undefined),
             checksumFile: artifacts.checksumFile,
           }),
-        ).then((o) => {
+        ).then(async (o) => {
           result.downloads = o;
+          if (o.ok) await announceFiles(input, image.arch, o.value);
+        }),
+      );
+    }
+    if (input.family.destinations.includes('glance') && artifacts.qcow2) {
+      const qcow2 = artifacts.qcow2;
+      jobs.push(
+        isolate(image, 'glance', progress, () => publishGlance(host, input, image, qcow2)).then(async (o) => {
+          result.glance = o;
+          if (o.ok && input.settings.glance) {
+            await announce(glancePublishedV1, {
+              ...identity(input),
+              architecture: image.arch,
+              region: input.settings.glance.region,
+              image_id: o.value.imageId,
+              image_name: qcow2.name.replace(/\.qcow2$/, ''),
+              visibility: input.settings.glance.visibility,
+              disk_format: 'qcow2',
+              size: o.value.size ?? qcow2.size,
+              sha256: qcow2.sha256,
+            });
+          }
         }),
       );
     }
@@ -115,6 +157,49 @@ async function onStagedHost(
       .removeStaged(imageKey)
       .catch(() => undefined);
   }
+}
+
+/** Uploads the qcow2 (on the staging host), then waits with timers until Glance says active. */
+async function publishGlance(
+  host: ReturnType<typeof onHost>,
+  input: ImageReleaseInput,
+  image: BuiltImage,
+  qcow2: { path: string; name: string; size: number; sha256: string },
+): Promise<GlanceImageState> {
+  const settings = input.settings.glance;
+  if (!settings) throw ApplicationFailure.nonRetryable('the release input has no Glance settings', 'GlanceNotConfigured');
+  const uploaded = await host.publishToGlance({
+    name: qcow2.name.replace(/\.qcow2$/, ''),
+    qcow2Path: qcow2.path,
+    size: qcow2.size,
+    sha256: qcow2.sha256,
+    arch: image.arch,
+    release: input.release,
+    family: input.family.name,
+    kind: input.kind,
+    buildId: composeId(input.release, input.name),
+    visibility: settings.visibility,
+  });
+  let state: GlanceImageState | null = uploaded;
+  for (let delay = 2; state && state.status !== 'active'; delay = Math.min(delay * 2, 60)) {
+    await sleep(`${delay}s`);
+    state = await glanceApi.getGlanceImage({ imageId: uploaded.imageId, expectedSize: qcow2.size, expectedSha512: uploaded.sha512 ?? undefined });
+  }
+  if (!state) throw ApplicationFailure.nonRetryable(`Glance image ${uploaded.imageId} disappeared while importing`, 'GlanceImageVanished');
+  return state;
+}
+
+async function announceFiles(input: ImageReleaseInput, arch: BuiltImage['arch'], published: PublishDownloadsResult): Promise<void> {
+  const images = published.files.filter((f) => !f.name.endsWith('CHECKSUM'));
+  const checksum = published.files.find((f) => f.name.endsWith('CHECKSUM'));
+  // Without a public URL there is nothing a reader could fetch: the message would say nothing.
+  if (!checksum?.url || images.some((f) => !f.url)) return;
+  await announce(filesPublishedV1, {
+    ...identity(input),
+    architecture: arch,
+    files: images.map((f) => ({ name: f.name, url: f.url ?? '', size: f.size, sha256: f.sha256 })),
+    checksum_url: checksum.url,
+  });
 }
 
 /** Runs one destination; its failure becomes part of the result instead of failing the arch. */

@@ -1,17 +1,20 @@
 // One image release: build in Koji, then per arch — on one worker host — fetch, verify, convert
 // and publish to every destination of the family. Destinations are isolated: one failing never
-// loses the others' results, and the release reports each outcome.
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+// loses the others' results, and the release reports (and announces) each outcome.
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ImageReleaseInput } from '../domain/image-release';
+import { buildFinishedV1, imageCompleteV1 } from '../domain/messages';
 import { Arches, FedoraRelease, ImageFamily, ImageKind } from '../domain/search-attributes';
-import { runArchPipeline, type ArchResult } from './arch-pipeline';
-import { runKojiBuild } from './koji-build-stage';
+import { announce, identity } from './announce';
+import { describeFailure, runArchPipeline, type ArchResult } from './arch-pipeline';
+import { runKojiBuild, type BuildOutcome } from './koji-build-stage';
 import { ProgressTracker } from './progress';
 
 export interface ImageReleaseResult {
   workflowId: string;
   status: 'completed' | 'canceled-in-koji';
   kojiTaskId: number;
+  outcome?: 'published' | 'partial' | 'failed';
   arches: ArchResult[];
 }
 
@@ -25,7 +28,7 @@ export async function imageReleaseWorkflow(input: ImageReleaseInput): Promise<Im
   ]);
   const progress = new ProgressTracker(input.family.arches);
 
-  const build = await runKojiBuild(input, progress);
+  const build = await announcedBuild(input, progress);
   if (build.status === 'canceled') {
     progress.stage('canceled in Koji');
     return { workflowId, status: 'canceled-in-koji', kojiTaskId: build.taskId, arches: [] };
@@ -33,6 +36,56 @@ export async function imageReleaseWorkflow(input: ImageReleaseInput): Promise<Im
 
   progress.stage('publishing');
   const arches = await Promise.all(build.images.map((image) => runArchPipeline(workflowId, image, input, progress)));
-  progress.stage('done');
-  return { workflowId, status: 'completed', kojiTaskId: build.taskId, arches };
+
+  const destinations = arches.flatMap((a) =>
+    input.family.destinations.map((destination) => {
+      const outcome = a[destination];
+      if (!outcome) return { destination, architecture: a.arch, status: 'skipped' as const, error: 'not run for this arch' };
+      if (!outcome.ok) return { destination, architecture: a.arch, status: 'failed' as const, error: outcome.error };
+      return { destination, architecture: a.arch, status: 'published' as const, ...destinationDetails(destination, a) };
+    }),
+  );
+  const ok = destinations.filter((d) => d.status === 'published').length;
+  const outcome = destinations.length === 0 || ok === destinations.length ? 'published' : ok === 0 ? 'failed' : 'partial';
+  if (destinations.length > 0) await announce(imageCompleteV1, { ...identity(input), outcome, destinations });
+  progress.stage(outcome === 'published' ? 'done' : `done (${outcome})`);
+  return { workflowId, status: 'completed', kojiTaskId: build.taskId, outcome, arches };
+}
+
+function destinationDetails(destination: string, a: ArchResult): Record<string, unknown> {
+  if (destination === 'downloads' && a.downloads?.ok) {
+    const urls = a.downloads.value.files.map((f) => f.url).filter((u): u is string => u !== undefined);
+    return urls.length > 0 ? { urls } : {};
+  }
+  if (destination === 'glance' && a.glance?.ok) return { image_id: a.glance.value.imageId };
+  return {};
+}
+
+/** The build stage, with its end announced on the bus whatever it was. */
+async function announcedBuild(input: ImageReleaseInput, progress: ProgressTracker): Promise<BuildOutcome> {
+  let build: BuildOutcome;
+  try {
+    build = await runKojiBuild(input, progress);
+  } catch (err) {
+    const taskId = progress.snapshot().kojiTaskId;
+    if (taskId !== undefined && err instanceof ApplicationFailure && err.type === 'KojiBuildFailed') {
+      await announce(buildFinishedV1, {
+        ...identity(input),
+        koji_task_id: taskId,
+        koji_state: 'FAILED',
+        arches: input.family.arches,
+        files: [],
+        error: describeFailure(err),
+      });
+    }
+    throw err;
+  }
+  await announce(buildFinishedV1, {
+    ...identity(input),
+    koji_task_id: build.taskId,
+    koji_state: build.status === 'built' ? 'CLOSED' : 'CANCELED',
+    arches: input.family.arches,
+    files: build.status === 'built' ? build.images.map((i) => ({ arch: i.arch, name: i.file, size: i.size, ...(i.sha256 ? { sha256: i.sha256 } : {}) })) : [],
+  });
+  return build;
 }

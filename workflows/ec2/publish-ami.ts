@@ -164,7 +164,11 @@ export async function publishAmiWorkflow(input: PublishAmiInput): Promise<Publis
   progress.sourceImageId = reg.imageId;
   progress.stage = 'waiting-image';
   const imagePoll = resolvePoll(IMAGE_POLL, input.poll?.image);
-  await waitImageAvailable(() => act.ec2DescribeImage({ region: input.sourceRegion, imageId: reg.imageId }), imagePoll, `image ${reg.imageId} in ${input.sourceRegion}`);
+  const sourceImage = await waitImageAvailable(
+    () => act.ec2DescribeImage({ region: input.sourceRegion, imageId: reg.imageId }),
+    imagePoll,
+    `image ${reg.imageId} in ${input.sourceRegion}`,
+  );
 
   // 4. Every region, a few at a time, each isolated from the others' failures.
   progress.stage = 'regions';
@@ -192,6 +196,7 @@ export async function publishAmiWorkflow(input: PublishAmiInput): Promise<Publis
               region,
               sourceRegion: input.sourceRegion,
               sourceImageId: reg.imageId,
+              ...(region === input.sourceRegion ? { sourceImage } : {}),
               name: input.name,
               description,
               tags,

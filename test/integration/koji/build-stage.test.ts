@@ -15,6 +15,9 @@ import { createFetchActivities } from '../../../activities/fetch';
 import { createArtifactActivities } from '../../../activities/artifacts';
 import { createDownloadActivities } from '../../../activities/downloads';
 import { createDirectoryTarget } from '../../../clients/downloads';
+import { createBusActivities } from '../../../activities/bus';
+import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
+import { readSecret } from '../../../config/secrets';
 import { releaseInput } from '../../../config/release-input';
 import { getConfig } from '../../../config';
 import { imageReleaseWorkflow } from '../../../workflows';
@@ -22,11 +25,14 @@ import type { ImageReleaseInput } from '../../../domain/image-release';
 import { uniqueQueue, withWorkers } from '../../helpers/temporal';
 
 let sim: KojiSim;
+let publisher: BusPublisher;
 let heldSim: KojiSim;
 const staging = mkdtempSync(join(tmpdir(), 'fedimg-staging-'));
 const downloads = mkdtempSync(join(tmpdir(), 'fedimg-downloads-'));
 
 beforeAll(async () => {
+  const config = getConfig();
+  publisher = createBusPublisher(busPublisherOptions(config.bus, readSecret(config.bus.signing.privateKey, 'bus signing key')));
   const users = [
     { name: 'fedimg', password: 'fedimg-pw', perms: ['image', 'livecd', 'appliance'] },
     { name: 'bob', password: 'bob-pw' },
@@ -36,6 +42,7 @@ beforeAll(async () => {
   heldSim = await startKojiSim({ dataDir: mkdtempSync(join(tmpdir(), 'fedimg-koji-held-')), users, autoRun: false, imageSizeBytes: 32 * 1024 * 1024 });
 });
 afterAll(async () => {
+  await publisher?.close();
   await sim?.close();
   await heldSim?.close();
 });
@@ -47,6 +54,7 @@ function activities(queue: string, { user = 'fedimg', password = 'fedimg-pw', on
     ...createFetchActivities({ topUrl: on.topUrl, stagingDir: staging, maxImageBytes: 1024 ** 3, hostTaskQueue: queue, hostId: 'test-host' }),
     ...createArtifactActivities({ stagingDir: staging, maxImageBytes: 1024 ** 3, qemuParallelism: 4, xzThreads: 2 }),
     ...createDownloadActivities({ target: createDirectoryTarget({ root: downloads, layout: '{release}/{family}/{arch}/images/{file}' }) }),
+    ...createBusActivities({ publisher }),
   };
 }
 
@@ -54,7 +62,8 @@ function input(queue: string, family: string, label: string, patch: Partial<Imag
   const base = releaseInput(getConfig(), { family, release: '44', kind: 'rc', name: { version: '44', label } });
   return {
     ...base,
-    family: { ...base.family, ...patch },
+    // Glance and EC2 have suites of their own; here the build stage and the downloads.
+    family: { ...base.family, destinations: ['downloads'], ...patch },
     settings: { ...base.settings, kojiPoll: { initialSeconds: 1, maxSeconds: 2 }, taskQueues: { orchestration: queue, files: queue } },
   };
 }
