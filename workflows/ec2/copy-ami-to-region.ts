@@ -21,7 +21,7 @@ export interface CopyAmiToRegionInput {
   makePublic: boolean;
   /** ISO time; set for nightlies. */
   deprecateAt?: string;
-  /** Deterministic per image and region. */
+  /** Identity of the image (its key); the activity derives CopyImage's ClientToken from it and the region. */
   clientToken: string;
   poll?: Partial<PollPolicy>;
   retry?: ActivityRetryInput;
