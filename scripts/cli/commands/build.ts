@@ -1,0 +1,88 @@
+// `fedimg build`: start one image release, idempotently. The workflow id is the release's name
+// (imageWorkflowId), started with USE_EXISTING: repeating the command while it runs returns the
+// same workflow; once it has completed, the name is taken (ALLOW_DUPLICATE_FAILED_ONLY), so a
+// second build needs a new --label, while a failed or canceled one can simply be run again.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
+import { Arches } from '../../../domain/search-attributes';
+import type { imageReleaseWorkflow } from '../../../workflows/image-release';
+import { planBuild, type BuildOptions } from '../build-request';
+import type { CommandContext } from '../context';
+import { UsageError } from '../errors';
+import { workflowUiUrl } from '../temporal';
+
+async function describeOrUndefined(ctx: CommandContext, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  const { client } = await ctx.temporal();
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export async function buildCommand(ctx: CommandContext, opts: BuildOptions): Promise<void> {
+  const plan = planBuild(ctx.config, opts, ctx.deps.now());
+  const t = await ctx.temporal();
+  const before = await describeOrUndefined(ctx, plan.workflowId);
+  if (before?.status.name === 'RUNNING') {
+    const running = before.typedSearchAttributes.get(Arches);
+    const wanted = plan.input.family.arches;
+    if (running && [...running].sort().join(' ') !== [...wanted].sort().join(' ')) {
+      throw new UsageError(`${plan.workflowId} is already running for ${running.join(', ')}, not ${wanted.join(', ')}`, {
+        field: 'arch',
+        fix: 'repeat it with the same arches to follow that run, or give another --label for a separate build',
+      });
+    }
+  }
+
+  let runId: string;
+  let state: 'started' | 'running' | 'completed';
+  try {
+    const handle = await t.client.workflow.start<typeof imageReleaseWorkflow>('imageReleaseWorkflow', {
+      taskQueue: plan.taskQueue,
+      workflowId: plan.workflowId,
+      args: [plan.input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: plan.searchAttributes,
+    });
+    runId = handle.firstExecutionRunId;
+    state = before?.status.name === 'RUNNING' && before.runId === runId ? 'running' : 'started';
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Only a completed run refuses a new start under ALLOW_DUPLICATE_FAILED_ONLY.
+    const done = await describeOrUndefined(ctx, plan.workflowId);
+    runId = done?.runId ?? '';
+    state = 'completed';
+  }
+
+  const uiUrl = workflowUiUrl(ctx.config, t.namespace, plan.workflowId);
+  const { input } = plan;
+  ctx.emit(
+    {
+      workflowId: plan.workflowId,
+      runId,
+      state,
+      started: state === 'started',
+      family: input.family.name,
+      release: input.release,
+      kind: input.kind,
+      name: plan.name,
+      arches: input.family.arches,
+      scratch: input.scratch,
+      ...(input.repos ? { repos: input.repos } : {}),
+      uiUrl,
+    },
+    () => {
+      const what = `${input.family.name} ${input.release} ${input.kind}, ${plan.name.version}-${plan.name.label}, ${input.family.arches.join(' ')}${input.scratch ? ', scratch' : ''}`;
+      const headline =
+        state === 'started'
+          ? `started ${plan.workflowId} (${what})`
+          : state === 'running'
+            ? `already running: ${plan.workflowId} (${what}); nothing new was started`
+            : `already built: ${plan.workflowId} completed; nothing new was started (give another --label to build again)`;
+      return [headline, `  UI:     ${uiUrl}`, `  follow: fedimg status '${plan.workflowId}' --watch`].join('\n');
+    },
+  );
+}
