@@ -116,7 +116,7 @@ const config: ConfigInput = {
       subvariant: 'Cloud_Base',
       koji: {
         kind: 'oz',
-        kickstartScm: 'git+https://pagure.io/fedora-kickstarts.git?#9b1f0c2d3e4a5b6c7d8e9f00112233445566778',
+        kickstartScm: 'git+https://pagure.io/fedora-kickstarts.git?#9b1f0c2d3e4a5b6c7d8e9f001122334455667788',
         kickstart: 'fedora-cloud-base.ks',
         installTree: 'https://kojipkgs.fedoraproject.org/compose/rawhide/latest-Fedora-Rawhide/compose/Everything/$arch/os/',
         formats: ['qcow2', 'raw-xz'],

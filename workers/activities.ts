@@ -13,6 +13,8 @@ import { createGlanceActivities } from '../activities/glance';
 import { busPublisherOptions, createBusPublisher } from '../clients/bus';
 import { openstackClientsFromConfig } from '../clients/openstack';
 import { readSecret } from '../config/secrets';
+import { createAwsClients } from '../clients/aws/clients';
+import { createEc2Activities } from '../activities/ec2';
 import { healthTargets } from './health-targets';
 import { kojiClientFromConfig } from './koji-client';
 
@@ -20,6 +22,12 @@ export function buildActivities(config: Config, where: { host: string; hostQueue
   const stagingDir = resolve(config.staging.dir);
   const publisher = createBusPublisher(busPublisherOptions(config.bus, readSecret(config.bus.signing.privateKey, 'bus.signing.privateKey')));
   const { glance } = openstackClientsFromConfig(config.openstack, readSecret);
+  // AWS credentials come from the SDK's default chain on this host, never from workflow inputs.
+  const aws = createAwsClients({
+    ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}),
+    maxAttempts: config.aws.sdkMaxAttempts,
+    maxSockets: Math.max(64, 2 * config.aws.snapshot.parallelism),
+  });
   const activities = {
     ...createHealthActivities(healthTargets(config, where.temporalAddress)),
     ...createKojiActivities({ koji: kojiClientFromConfig(config) }),
@@ -34,6 +42,13 @@ export function buildActivities(config: Config, where: { host: string; hostQueue
     ...createDownloadActivities({ target: downloadTargetFromConfig(config.downloads) }),
     ...createGlanceActivities({ client: glance, tag: config.openstack.tag, x86Firmware: config.openstack.x86Firmware, upload: config.openstack.upload }),
     ...createBusActivities({ publisher }),
+    ...createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot }),
   };
-  return { activities, close: () => publisher.close() };
+  return {
+    activities,
+    close: async () => {
+      await publisher.close();
+      aws.destroy();
+    },
+  };
 }

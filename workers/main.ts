@@ -41,8 +41,10 @@ async function main(): Promise<void> {
   const workers = await Promise.all([
     Worker.create({ ...common, taskQueue: config.temporal.taskQueues.orchestration, workflowBundle }),
     // File work is disk- and CPU-bound: a few at a time per host keeps memory and disk bounded.
-    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.files, maxConcurrentActivityTaskExecutions: 2 }),
-    Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 4 }),
+    // Heartbeats carry resume points (download offsets, acknowledged snapshot blocks): send them
+    // often, so a crash repeats seconds of work, not the default throttle's tens of seconds.
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.files, maxConcurrentActivityTaskExecutions: 2, maxHeartbeatThrottleInterval: '2s' }),
+    Worker.create({ ...common, taskQueue: hostQueue, maxConcurrentActivityTaskExecutions: 4, maxHeartbeatThrottleInterval: '2s' }),
   ]);
 
   // Koji's bus messages wake waiting releases early; polling covers any message that is lost.

@@ -2,7 +2,7 @@
 // there (Temporal's worker-specific task queue pattern: the fetch returns the host's own queue).
 // When that host disappears (its queue stops answering) the image is staged again on another
 // host. Each destination is isolated: its failure is recorded in the result, the others go on.
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure, executeChild, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { ArtifactActivities } from '../activities/artifacts';
 import type { DownloadActivities } from '../activities/downloads';
 import type { FetchActivities, StagedImage } from '../activities/fetch';
@@ -10,7 +10,9 @@ import type { PreparedArtifactsResult } from '../activities/artifacts';
 import type { PublishDownloadsResult } from '../activities/downloads';
 import type { GlanceActivities, GlanceImageState } from '../activities/glance';
 import { composeId } from '../domain/build-names';
-import { filesPublishedV1, glancePublishedV1 } from '../domain/messages';
+import { amiName } from '../domain/ec2';
+import { awsPublishedV1, filesPublishedV1, glancePublishedV1, messageRelease } from '../domain/messages';
+import { publishAmiWorkflow, type PublishAmiResult } from './ec2';
 import { announce, identity } from './announce';
 import { imageStem } from '../domain/build-names';
 import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
@@ -28,7 +30,7 @@ export interface ArchResult {
   artifacts: PreparedArtifactsResult;
   downloads?: DestinationOutcome<PublishDownloadsResult>;
   glance?: DestinationOutcome<GlanceImageState>;
-  ec2?: DestinationOutcome<unknown>;
+  ec2?: DestinationOutcome<PublishAmiResult>;
 }
 
 const fileWork: ActivityOptions = {
@@ -79,7 +81,7 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
     const staged = await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image });
     progress.arch(image.arch).fetchedBytes = staged.size;
     try {
-      return await onStagedHost(imageKey, image, staged, input, progress);
+      return await onStagedHost(workflowId, imageKey, image, staged, input, progress);
     } catch (err) {
       if (!hostLost(err) || hostAttempt >= MAX_HOSTS) throw err;
       progress.archStage(image.arch, `host lost, staging again (${hostAttempt}/${MAX_HOSTS})`);
@@ -88,6 +90,7 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
 }
 
 async function onStagedHost(
+  workflowId: string,
   imageKey: string,
   image: BuiltImage,
   staged: StagedImage,
@@ -148,6 +151,26 @@ async function onStagedHost(
         }),
       );
     }
+    if (input.family.destinations.includes('ec2')) {
+      jobs.push(
+        isolate(image, 'ec2', progress, () => publishAmi(workflowId, imageKey, staged, artifacts, input, image)).then(async (o) => {
+          result.ec2 = o;
+          if (o.ok && Object.keys(o.value.published).length > 0) {
+            await announce(awsPublishedV1, {
+              architecture: image.arch,
+              compose_id: composeId(input.release, input.name),
+              image_name: o.value.name,
+              regions: o.value.published,
+              release: messageRelease(input.release, input.settings.bus.rawhideRelease),
+              subvariant: input.family.subvariant,
+            });
+          }
+          if (o.ok && o.value.failedRegions.length > 0) {
+            progress.destination(image.arch, 'ec2', 'failed', `failed regions: ${o.value.failedRegions.join(', ')}`);
+          }
+        }),
+      );
+    }
     await Promise.all(jobs);
     progress.archStage(image.arch, 'published');
     return result;
@@ -157,6 +180,34 @@ async function onStagedHost(
       .removeStaged(imageKey)
       .catch(() => undefined);
   }
+}
+
+/** The EC2 child: snapshot from the staged raw on this host, register, one child per region. */
+function publishAmi(workflowId: string, imageKey: string, staged: StagedImage, artifacts: PreparedArtifactsResult, input: ImageReleaseInput, image: BuiltImage): Promise<PublishAmiResult> {
+  const ec2 = input.settings.ec2;
+  if (!ec2) throw ApplicationFailure.nonRetryable('the release input has no EC2 settings', 'Ec2NotConfigured');
+  return executeChild(publishAmiWorkflow, {
+    // `<release id>/ec2/<arch>`: the CLI's retry-regions finds the children by this prefix.
+    workflowId: `${workflowId}/ec2/${image.arch}`,
+    args: [
+      {
+        imageKey,
+        rawPath: artifacts.raw.path,
+        hostTaskQueue: staged.hostTaskQueue,
+        arch: image.arch,
+        release: input.release,
+        family: input.family.name,
+        kind: input.kind,
+        buildId: composeId(input.release, input.name),
+        kojiTaskId: image.childTaskId,
+        name: amiName({ buildName: `Fedora-${input.family.name}`, arch: image.arch, version: input.name.version, release: input.name.label }),
+        sourceRegion: ec2.sourceRegion,
+        regions: ec2.regions,
+        maxConcurrentRegions: ec2.maxConcurrentRegions,
+        ...(input.kind === 'nightly' && ec2.deprecateNightliesAfterDays ? { deprecateAfterDays: ec2.deprecateNightliesAfterDays } : {}),
+      },
+    ],
+  });
 }
 
 /** Uploads the qcow2 (on the staging host), then waits with timers until Glance says active. */
@@ -218,13 +269,15 @@ async function isolate<T>(image: BuiltImage, dest: 'downloads' | 'ec2' | 'glance
 }
 
 function hostLost(err: unknown): boolean {
+  // The EC2 child reports a lost host the same way, one level deeper.
+  if (err instanceof ChildWorkflowFailure) return hostLost(err.cause);
   return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 }
 
 export function describeFailure(err: unknown): string {
   let e: unknown = err;
   // The innermost cause carries the outside system's own words.
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
   if (e instanceof ApplicationFailure) return e.type ? `${e.type}: ${e.message}` : e.message;
   return e instanceof Error ? e.message : String(e);
 }

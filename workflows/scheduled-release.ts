@@ -35,6 +35,9 @@ export async function scheduledReleaseWorkflow({ template, kind }: ScheduledRele
       args: [{ ...template, kind, name }],
       // The release outlives this small starter: it may take hours, the starter seconds.
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // A slot whose release already finished must not build again (a late catch-up, a second
+      // trigger the same day); only a failed release may be started anew.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       taskQueue: template.settings.taskQueues.orchestration,
     });
     return { imageWorkflowId: workflowId, name, started: true };

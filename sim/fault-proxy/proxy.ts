@@ -15,6 +15,10 @@ export interface FaultProxyOptions {
   seed?: number;
   rules?: FaultRule[];
   rewrites?: RewriteRule[];
+  /** Default 0: a free port. The local stack's AWS front uses a fixed one. */
+  port?: number;
+  /** Keep a record of every call (tests assert on them). Off for long-running use. Default true. */
+  recordCalls?: boolean;
 }
 
 export interface CallRecord {
@@ -124,7 +128,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       clientStatus: undefined,
       rewritten: false,
     };
-    calls.push(record);
+    if (opts.recordCalls !== false) calls.push(record);
     const countIn = (chunk: Buffer) => (record.bytesIn += chunk.length);
 
     const armed = rules.find((r) => matches(r.rule.match, info) && r.shouldFire(random));
@@ -214,7 +218,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 

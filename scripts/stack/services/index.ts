@@ -3,7 +3,7 @@ import type { Config } from '../../../config';
 import type { StackService } from '../service';
 import { catalogueService } from './catalogue';
 import { kojiSimService } from './koji-sim';
-import { motoService } from './moto';
+import { awsFrontService, motoService } from './moto';
 import { openstackServices } from './openstack';
 import { postgresService } from './postgres';
 import { rabbitmqService } from './rabbitmq';
@@ -12,6 +12,6 @@ import { workerService } from './worker';
 
 /** Infrastructure first; the worker last, since it needs the rest to be reachable. */
 export function stackServices(config: Config, { withWorker = true } = {}): StackService[] {
-  const infra = [temporalService(config), motoService(config), rabbitmqService(config), postgresService(), kojiSimService(config), ...openstackServices(config), catalogueService(config)];
+  const infra = [temporalService(config), motoService(config), awsFrontService(config), rabbitmqService(config), postgresService(), kojiSimService(config), ...openstackServices(config), catalogueService(config)];
   return withWorker ? [...infra, workerService(config)] : infra;
 }

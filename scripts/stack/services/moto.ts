@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeHttp } from '../../../clients/net/probe';
 import type { Config } from '../../../config';
-import { VENV_DIR } from '../paths';
+import { REPO_ROOT, VENV_DIR } from '../paths';
 import { startDetached, stopRecorded } from '../process';
 import type { StackService } from '../service';
 
@@ -25,8 +25,15 @@ export function ensureVenv(log: (l: string) => void): void {
   execFileSync('touch', [marker]);
 }
 
+/** moto itself listens one port above aws.endpoint; the AWS front (below) takes the endpoint. */
+function motoUrl(endpoint: string): URL {
+  const u = new URL(endpoint);
+  u.port = String(Number(u.port) + 1);
+  return u;
+}
+
 export function motoService(config: Config): StackService {
-  const endpoint = config.aws.endpoint;
+  const endpoint = config.aws.endpoint ? motoUrl(config.aws.endpoint).origin : undefined;
   const url = endpoint ? new URL(endpoint) : undefined;
   return {
     name: 'moto',
@@ -46,5 +53,30 @@ export function motoService(config: Config): StackService {
       return (await probeHttp(`${endpoint}/moto-api/`, { timeoutMs: 1000, expectOk: true })).ok;
     },
     stop: () => stopRecorded('moto'),
+  };
+}
+
+/**
+ * The AWS endpoint of the local stack: a front on aws.endpoint that passes everything to moto and
+ * answers the EC2 calls moto lacks (image deprecation) as EC2 does.
+ */
+export function awsFrontService(config: Config): StackService {
+  const endpoint = config.aws.endpoint;
+  return {
+    name: 'aws-front',
+    address: endpoint ?? '(aws.endpoint unset: real AWS)',
+    startTimeoutS: 30,
+    async ensureInstalled() {},
+    async start() {
+      if (!endpoint) return;
+      startDetached('aws-front', process.execPath, ['--import', 'tsx', 'sim/aws-front/main.ts', '--port', new URL(endpoint).port, '--moto', motoUrl(endpoint).origin], {
+        cwd: REPO_ROOT,
+      });
+    },
+    async healthy() {
+      if (!endpoint) return true;
+      return (await probeHttp(`${endpoint}/moto-api/`, { timeoutMs: 2000, expectOk: true })).ok;
+    },
+    stop: () => stopRecorded('aws-front'),
   };
 }
