@@ -43,6 +43,7 @@ export function releaseInput(
         sourceRegion: config.aws.sourceRegion,
         regions: config.aws.regions,
         maxConcurrentRegions: config.aws.maxConcurrentRegions,
+        deprecateNightliesAfterDays: config.aws.nightlyDeprecateAfterDays,
       },
       glance: { region: config.openstack.region, visibility: config.openstack.visibility },
       bus: { rawhideRelease: config.bus.rawhideRelease },

@@ -8,7 +8,7 @@ export const GIB = 1024 ** 3;
 /** Largest gp3 volume (the root volume type we register); also under StartSnapshot's 64 TiB. */
 export const MAX_GP3_VOLUME_GIB = 16_384;
 
-export const IMAGE_KINDS = ['nightly', 'weekly', 'rc', 'release'] as const;
+export const IMAGE_KINDS = ['nightly', 'weekly', 'rc', 'respin', 'release'] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 
 /** Fedora's arch names that EC2 can run, and EC2's name for each. */

@@ -12,7 +12,8 @@ import { ServiceStartError } from './stack/service';
 import { healthWorkflow, imageReleaseWorkflow } from '../workflows';
 
 const config = getConfig();
-const family = process.env.FEDIMG_DEMO_FAMILY ?? config.families[0]?.name ?? '';
+// Every family by default (FEDIMG_DEMO_FAMILIES=a,b for a choice): together they reach every destination.
+const families = process.env.FEDIMG_DEMO_FAMILIES?.split(',') ?? config.families.filter((f) => f.schedules.length > 0).map((f) => f.name);
 try {
   const reports = await stackUp(config);
   for (const r of reports) console.log(`  ${r.service.padEnd(10)} ${r.state.padEnd(8)} ${r.address}`);
@@ -39,28 +40,39 @@ const health = await client.workflow.execute(healthWorkflow, {
 const down = health.queues.flatMap((q) => q.probes.filter((p) => !p.ok).map((p) => `${p.service} (${p.detail}) from ${q.taskQueue}`));
 console.log(`\nhealth: ${down.length === 0 ? 'every service answers from every task queue' : `DOWN: ${down.join(', ')}`}`);
 
-// A nightly named from now: running the demo twice on one day reuses that day's release.
+// Nightlies named from now: running the demo twice on one day reuses that day's releases.
 const name = scheduledBuildName('nightly', 'rawhide', new Date());
-const workflowId = imageWorkflowId(family, 'rawhide', name);
-const handle = await client.workflow.start(imageReleaseWorkflow, {
-  taskQueue: orchestration,
-  workflowId,
-  workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-  args: [releaseInput(config, { family, release: 'rawhide', kind: 'nightly', name })],
-});
-console.log(`\nimage release ${workflowId}\n  watch: ${ui(workflowId)}`);
-const result = await handle.result();
+const handles = await Promise.all(
+  families.map(async (family) => {
+    const workflowId = imageWorkflowId(family, 'rawhide', name);
+    console.log(`\nimage release ${workflowId}\n  watch: ${ui(workflowId)}`);
+    return client.workflow.start(imageReleaseWorkflow, {
+      taskQueue: orchestration,
+      workflowId,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      args: [releaseInput(config, { family, release: 'rawhide', kind: 'nightly', name })],
+    });
+  }),
+);
+let allPublished = true;
+for (const handle of handles) {
+  const result = await handle.result();
+  allPublished &&= result.outcome === 'published';
+  console.log(`\n${handle.workflowId}\n  Koji task ${result.kojiTaskId}: ${result.outcome ?? result.status}`);
+  for (const a of result.arches) {
+    console.log(`  ${a.arch}: ${a.source.file} (${a.source.size} bytes, sha256 ${a.source.sha256.slice(0, 16)}…)`);
+    if (a.downloads) console.log(`    downloads: ${a.downloads.ok ? a.downloads.value.files.map((f) => f.url ?? f.key).join('\n               ') : `FAILED ${a.downloads.error}`}`);
+    if (a.glance) console.log(`    glance:    ${a.glance.ok ? `${a.glance.value.imageId} (${a.glance.value.status})` : `FAILED ${a.glance.error}`}`);
+    if (a.ec2) {
+      const ec2 = a.ec2;
+      console.log(`    ec2:       ${ec2.ok ? `${ec2.value.name}: ${Object.entries(ec2.value.published).map(([r, id]) => `${r}=${id}`).join(' ')}` : `FAILED ${ec2.error}`}`);
+    }
+  }
+}
 await connection.close();
 
-console.log(`  Koji task ${result.kojiTaskId}: ${result.outcome ?? result.status}`);
-for (const a of result.arches) {
-  console.log(`  ${a.arch}: ${a.source.file} (${a.source.size} bytes, sha256 ${a.source.sha256.slice(0, 16)}…)`);
-  if (a.downloads) console.log(`    downloads: ${a.downloads.ok ? a.downloads.value.files.map((f) => f.url ?? f.key).join('\n               ') : `FAILED ${a.downloads.error}`}`);
-  if (a.glance) console.log(`    glance:    ${a.glance.ok ? `${a.glance.value.imageId} (${a.glance.value.status})` : `FAILED ${a.glance.error}`}`);
-  if (a.ec2) console.log(`    ec2:       ${a.ec2.ok ? JSON.stringify(a.ec2.value) : `FAILED ${a.ec2.error}`}`);
-}
 console.log(`\nTemporal UI:    ${config.temporal.uiUrl}/namespaces/${target.namespace}/workflows`);
 console.log(`Catalogue:      ${config.catalogue.publicUrl}/`);
-console.log(`CLI:            temporal workflow list --address ${target.connection.address} --query "ImageFamily='${family}'"`);
+console.log(`CLI:            temporal workflow list --address ${target.connection.address} --query "ImageKind='nightly'"`);
 console.log(`Worker metrics: http://${config.temporal.workerMetricsAddress}/metrics`);
-if (result.outcome && result.outcome !== 'published') process.exit(1);
+if (!allPublished) process.exit(1);
