@@ -114,7 +114,7 @@ interface Submission {
   submit(koji: KojiClient, signal: AbortSignal): Promise<number>;
 }
 
-function describeSubmission({ family, release, name, repos, scratch }: SubmitInput): Submission {
+function describeSubmission({ family, name, repos, scratch }: SubmitInput): Submission {
   const r = family.koji;
   const repo = repos && repos.length > 0 ? repos : undefined;
   switch (r.kind) {

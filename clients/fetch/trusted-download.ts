@@ -5,6 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat, truncate } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { DownloadInterruptedError, DownloadNotFoundError, DownloadVerificationError } from './errors';
 
 export interface DownloadRequest {
@@ -47,7 +48,7 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
     const counter = new ProgressCounter(offset, req.expectedSize, hash, req.onProgress, req.progressEveryBytes ?? 8 * 1024 * 1024);
     try {
       await pipeline(
-        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+        Readable.fromWeb(res.body as ReadableStream<Uint8Array>),
         counter,
         createWriteStream(req.dest, { flags: offset > 0 ? 'r+' : 'w', start: offset }),
         { signal: req.signal },
