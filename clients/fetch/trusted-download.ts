@@ -3,9 +3,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat, truncate } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream } from 'node:stream/web';
 import { DownloadInterruptedError, DownloadNotFoundError, DownloadVerificationError } from './errors';
 
 export interface DownloadRequest {
@@ -39,18 +40,18 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
 
   if (offset < req.expectedSize) {
     const res = await request(req.url, offset, req.signal);
-    if (offset > 0 && res.status === 200) {
+    if (offset > 0 && res.statusCode === 200) {
       // The server ignored Range: start again from zero rather than append a second copy.
-      await res.body?.cancel();
+      res.destroy();
       await truncate(req.dest, 0);
       return downloadVerified(req);
     }
     const counter = new ProgressCounter(offset, req.expectedSize, hash, req.onProgress, req.progressEveryBytes ?? 8 * 1024 * 1024);
     try {
       await pipeline(
-        Readable.fromWeb(res.body as ReadableStream<Uint8Array>),
+        res,
         counter,
-        createWriteStream(req.dest, { flags: offset > 0 ? 'r+' : 'w', start: offset }),
+        createWriteStream(req.dest, { flags: offset > 0 ? 'r+' : 'w', start: offset, highWaterMark: 4 * 1024 * 1024 }),
         { signal: req.signal },
       );
     } catch (err) {
@@ -94,28 +95,38 @@ async function hashExisting(path: string, length: number, hash: Hash, signal?: A
   for await (const chunk of createReadStream(path, { start: 0, end: length - 1, signal })) hash.update(chunk as Buffer);
 }
 
-async function request(url: string, offset: number, signal?: AbortSignal): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal });
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    throw new DownloadInterruptedError(`cannot reach ${url}: ${describe(err)}`);
-  }
-  if (res.status === 200 || res.status === 206) return res;
-  await res.body?.cancel();
-  if (res.status === 404 || res.status === 410 || res.status === 403) {
-    throw new DownloadNotFoundError(`${url}: HTTP ${res.status}; is the task id right and the file still in Koji?`);
-  }
-  if (res.status === 416) {
-    throw new DownloadVerificationError(`${url}: the server has fewer bytes than the ${offset} already fetched`);
-  }
-  throw new DownloadInterruptedError(`${url}: HTTP ${res.status}`);
+/**
+ * node:http rather than fetch: Node streams straight into the file, without the web-stream
+ * conversion that cost two thirds of the throughput (see the fetch bench).
+ */
+function request(url: string, offset: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = get(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status === 200 || status === 206) {
+        resolve(res);
+        return;
+      }
+      res.resume();
+      if (status === 404 || status === 410 || status === 403) {
+        reject(new DownloadNotFoundError(`${url}: HTTP ${status}; is the task id right and the file still in Koji?`));
+      } else if (status === 416) {
+        reject(new DownloadVerificationError(`${url}: the server has fewer bytes than the ${offset} already fetched`));
+      } else {
+        reject(new DownloadInterruptedError(`${url}: HTTP ${status}`));
+      }
+    });
+    req.once('error', (err) => {
+      if (signal?.aborted) reject(err);
+      else reject(new DownloadInterruptedError(`cannot reach ${url}: ${describe(err)}`));
+    });
+  });
 }
 
 function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
+  const e = err as { code?: string; cause?: { code?: string; message?: string } };
+  return e.code ?? e.cause?.code ?? e.cause?.message ?? (err as Error).message;
 }
 
 class ProgressCounter extends Transform {

@@ -1,6 +1,7 @@
 // Brings the local stack up: install what is missing, start what is not already healthy, wait
 // for every service, report. Idempotent: a second call reuses what runs.
 import type { Config } from '../../config';
+import { ensureStackDir } from './paths';
 import { isAlive, lastLines, logPath, recordedPid, waitUntil } from './process';
 import { ServiceStartError, type StackService } from './service';
 import { stackServices } from './services';
@@ -13,6 +14,7 @@ export interface UpReport {
 
 export async function stackUp(config: Config, opts: { withWorker?: boolean; log?: (l: string) => void } = {}): Promise<UpReport[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`stack: ${l}\n`));
+  ensureStackDir();
   const services = stackServices(config, { withWorker: opts.withWorker ?? true });
   // Installs run one after another (apt and go share locks); starts overlap.
   for (const s of services) await s.ensureInstalled(log);

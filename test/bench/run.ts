@@ -16,6 +16,8 @@ interface Section {
 
 const sections: Section[] = [
   { name: 'artifacts', load: () => import('./artifacts') },
+  { name: 'ec2', load: () => import('./ec2') },
+  { name: 'fetch', load: () => import('./fetch') },
 ];
 
 const wanted = process.argv.slice(2);
