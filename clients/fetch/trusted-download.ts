@@ -3,7 +3,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat, truncate } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { pipeline } from 'node:stream/promises';
@@ -46,14 +45,26 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
       await truncate(req.dest, 0);
       return downloadVerified(req);
     }
-    const counter = new ProgressCounter(offset, req.expectedSize, hash, req.onProgress, req.progressEveryBytes ?? 8 * 1024 * 1024);
+    // Hash and count in a 'data' listener beside the pipe to the file: a Transform stage in
+    // between cost a third of the throughput (see the fetch bench).
+    const counter = { position: offset, lastReport: offset };
+    const every = req.progressEveryBytes ?? 8 * 1024 * 1024;
+    res.on('data', (chunk: Buffer) => {
+      if (counter.position + chunk.length > req.expectedSize) {
+        res.destroy(new DownloadVerificationError(`the server sent more than the ${req.expectedSize} bytes Koji lists`));
+        return;
+      }
+      hash.update(chunk);
+      counter.position += chunk.length;
+      if (req.onProgress && counter.position - counter.lastReport >= every) {
+        counter.lastReport = counter.position;
+        req.onProgress({ offset: counter.position, total: req.expectedSize });
+      }
+    });
     try {
-      await pipeline(
-        res,
-        counter,
-        createWriteStream(req.dest, { flags: offset > 0 ? 'r+' : 'w', start: offset, highWaterMark: 4 * 1024 * 1024 }),
-        { signal: req.signal },
-      );
+      await pipeline(res, createWriteStream(req.dest, { flags: offset > 0 ? 'r+' : 'w', start: offset, highWaterMark: 4 * 1024 * 1024 }), {
+        signal: req.signal,
+      });
     } catch (err) {
       if (req.signal?.aborted) throw err;
       if (err instanceof DownloadVerificationError) {
@@ -127,31 +138,4 @@ function request(url: string, offset: number, signal?: AbortSignal): Promise<Inc
 function describe(err: unknown): string {
   const e = err as { code?: string; cause?: { code?: string; message?: string } };
   return e.code ?? e.cause?.code ?? e.cause?.message ?? (err as Error).message;
-}
-
-class ProgressCounter extends Transform {
-  private lastReport: number;
-  constructor(
-    public position: number,
-    private readonly total: number,
-    private readonly hash: Hash,
-    private readonly onProgress: DownloadRequest['onProgress'],
-    private readonly reportEvery: number,
-  ) {
-    super();
-    this.lastReport = position;
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.position + chunk.length > this.total) {
-      done(new DownloadVerificationError(`the server sent more than the ${this.total} bytes Koji lists`));
-      return;
-    }
-    this.hash.update(chunk);
-    this.position += chunk.length;
-    if (this.onProgress && this.position - this.lastReport >= this.reportEvery) {
-      this.lastReport = this.position;
-      this.onProgress({ offset: this.position, total: this.total });
-    }
-    done(null, chunk);
-  }
 }
