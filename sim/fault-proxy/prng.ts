@@ -1,14 +1,3 @@
-// A small seeded PRNG (mulberry32) so a fault pattern is reproducible from its seed: a failing
-// test prints the seed and runs the same way again.
-export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The fault proxy draws from the same seeded PRNG (mulberry32) as the Koji simulator, so a fault
+// pattern is reproducible from its seed: a failing test prints the seed and runs the same way again.
+export { seededRandom, type Random } from '../koji/prng';

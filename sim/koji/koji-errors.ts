@@ -1,34 +1,11 @@
 // Faults as the hub raises them. A koji error keeps its own code and a plain message; any other
 // Python exception is faultCode 1 with "<class 'X'>: message" in a single call but the bare
 // message inside a multiCall (where, unlike a fault stored in a task, it also gets a traceback).
+import { KOJI_FAULT } from '../../clients/koji/errors';
 
-export const FAULT_CODES = {
-  GenericError: 1000,
-  LockError: 1001,
-  AuthError: 1002,
-  TagError: 1003,
-  ActionNotAllowed: 1004,
-  BuildError: 1005,
-  AuthLockError: 1006,
-  AuthExpired: 1007,
-  SequenceError: 1008,
-  RetryError: 1009,
-  PreBuildError: 1010,
-  PostBuildError: 1011,
-  BuildrootError: 1012,
-  FunctionDeprecated: 1013,
-  ServerOffline: 1014,
-  LiveCDError: 1015,
-  PluginError: 1016,
-  CallbackError: 1017,
-  ApplianceError: 1018,
-  ParameterError: 1019,
-  ImportError: 1020,
-  ConfigurationError: 1021,
-  LiveMediaError: 1022,
-  GSSAPIAuthError: 1023,
-  NameValidationError: 1024,
-} as const;
+/** Koji's fault codes, shared with the client (koji/__init__.py), less the generic 1. */
+const { GenericException: _generic, ...codes } = KOJI_FAULT;
+export const FAULT_CODES = codes;
 
 export type KojiErrorName = keyof typeof FAULT_CODES;
 
