@@ -162,6 +162,9 @@ describe('EBS direct snapshot upload', () => {
         upload(token, {
           signal: ac.signal,
           onProgress: (s) => {
+            // The resume state is what was reported before the abort (a killed worker's last
+            // heartbeat): blocks still in flight may land later, and must not make it complete.
+            if (ac.signal.aborted) return;
             last = s;
             if (s.blocksSent >= 5) ac.abort();
           },
