@@ -2,14 +2,15 @@
 // service from the worker's task queues, then run one whole image release on it — a nightly of
 // the first family, built by the Koji simulator, converted, published to every destination the
 // family names and announced on the bus — and print where to watch it.
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { getConfig } from '../config';
-import { releaseInput } from '../config/release-input';
+import { desiredSchedules, scheduleIdFor } from './schedules/desired';
+import { syncSchedules } from './schedules/sync';
 import { temporalTarget } from '../config/temporal-connection';
 import { imageWorkflowId, scheduledBuildName } from '../domain/build-names';
 import { stackUp } from './stack/up-lib';
 import { ServiceStartError } from './stack/service';
-import { healthWorkflow, imageReleaseWorkflow } from '../workflows';
+import { healthWorkflow, type imageReleaseWorkflow } from '../workflows';
 
 const config = getConfig();
 // Every family by default (FEDIMG_DEMO_FAMILIES=a,b for a choice): together they reach every destination.
@@ -40,18 +41,20 @@ const health = await client.workflow.execute(healthWorkflow, {
 const down = health.queues.flatMap((q) => q.probes.filter((p) => !p.ok).map((p) => `${p.service} (${p.detail}) from ${q.taskQueue}`));
 console.log(`\nhealth: ${down.length === 0 ? 'every service answers from every task queue' : `DOWN: ${down.join(', ')}`}`);
 
-// Nightlies named from now: running the demo twice on one day reuses that day's releases.
+// The schedules from the settings, as a deployment has them; then each demo family's nightly
+// schedule is triggered now. The scheduled starter names the build from the slot's time and
+// starts the release under that name: triggering twice on one day reuses that day's release.
+const sync = await syncSchedules(client, desiredSchedules(config).schedules);
+console.log(`\nschedules: ${sync.items.map((i) => `${i.scheduleId} ${i.op}`).join(', ')}`);
 const name = scheduledBuildName('nightly', 'rawhide', new Date());
 const handles = await Promise.all(
   families.map(async (family) => {
+    const slot = config.families.find((f) => f.name === family)?.schedules.find((x) => x.kind === 'nightly' && x.release === 'rawhide');
+    if (!slot) throw new Error(`family ${family} has no rawhide nightly schedule to trigger`);
+    await client.schedule.getHandle(scheduleIdFor(slot.id)).trigger();
     const workflowId = imageWorkflowId(family, 'rawhide', name);
-    console.log(`\nimage release ${workflowId}\n  watch: ${ui(workflowId)}`);
-    return client.workflow.start(imageReleaseWorkflow, {
-      taskQueue: orchestration,
-      workflowId,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [releaseInput(config, { family, release: 'rawhide', kind: 'nightly', name })],
-    });
+    console.log(`\ntriggered ${scheduleIdFor(slot.id)} -> image release ${workflowId}\n  watch: ${ui(workflowId)}`);
+    return waitForWorkflow(workflowId);
   }),
 );
 let allPublished = true;
@@ -76,3 +79,18 @@ console.log(`Catalogue:      ${config.catalogue.publicUrl}/`);
 console.log(`CLI:            temporal workflow list --address ${target.connection.address} --query "ImageKind='nightly'"`);
 console.log(`Worker metrics: http://${config.temporal.workerMetricsAddress}/metrics`);
 if (!allPublished) process.exit(1);
+
+/** The triggered starter creates the release a moment later: wait until it exists. */
+async function waitForWorkflow(workflowId: string) {
+  const handle = client.workflow.getHandle<typeof imageReleaseWorkflow>(workflowId);
+  for (let i = 0; i < 120; i++) {
+    try {
+      await handle.describe();
+      return handle;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`the schedule did not start ${workflowId} within a minute: is the worker running (npm run stack:up)?`);
+}
