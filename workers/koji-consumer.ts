@@ -6,7 +6,7 @@
 // A message for a task no workflow waits for is acked and forgotten; the workflows' own polling
 // timers cover any message that is lost.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { startQueueConsumer, type ConsumerEvent, type HandlerOutcome, type QueueConsumer } from '../clients/bus/consumer';
+import { sleep, startQueueConsumer, type ConsumerEvent, type HandlerOutcome, type QueueConsumer } from '../clients/bus/consumer';
 import type { BusConnectionOptions } from '../clients/bus/connection';
 import type { ReceivedMessage } from '../clients/bus/signing';
 import { KOJI_TASK_STATE_CHANGE_TOPIC, parseKojiTaskStateChange } from '../domain/messages/koji';
@@ -111,17 +111,5 @@ export function startKojiConsumer(opts: KojiConsumerOptions): QueueConsumer {
     ...(opts.requeueDelayMs !== undefined ? { requeueDelayMs: opts.requeueDelayMs } : {}),
     handle: async (msg, signal) => (await handle(msg, signal)).outcome,
     ...(opts.log ? { onEvent: opts.log } : {}),
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
   });
 }
