@@ -1,13 +1,16 @@
 // The artifact stage as activities: thin adapters over clients/images. Progress becomes
 // heartbeats (which also carry the finished raw's facts, so a retry on this host can reuse it),
 // Temporal's cancellation becomes the client's AbortSignal, and the client's errors become
-// ApplicationFailures whose type is the error's name: the image's own faults are final, this
-// host's troubles (disk full, a tool failing) are retryable, possibly on another host.
+// ApplicationFailures whose type is the error's name: the image's own faults are final; a full
+// staging disk is final on this host (another attempt here would fill it again: the arch
+// pipeline removes the staged files and stages the image on another host); a tool failing is
+// retryable.
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { prepareArtifacts, removeStagedDir } from '../clients/images/artifacts';
 import type { ArtifactProgress, FileFacts, OutputFormat } from '../clients/images/artifacts';
-import { isPermanentImageError } from '../clients/images/errors';
+import { DiskFullError, isPermanentImageError } from '../clients/images/errors';
+import { StagingFailureType } from '../domain/failure-types';
 import { stagingFolder } from './staging-paths';
 
 export type { FileFacts, OutputFormat } from '../clients/images/artifacts';
@@ -44,15 +47,16 @@ export interface ArtifactHeartbeat extends ArtifactProgress {
   imageId: string;
 }
 
-/** Failure types, stable for retry policies and for workflows that branch on them. */
+/** Failure types, stable for retry policies and for workflows that branch on them; the same
+ *  names as the fetch's (domain/failure-types). */
 export const ArtifactFailureType = {
-  imageFormat: 'ImageFormatError',
-  imageCorrupt: 'ImageCorruptError',
-  imageTooLarge: 'ImageTooLargeError',
-  request: 'ArtifactRequestError',
-  diskFull: 'DiskFullError',
-  toolFailed: 'ToolFailedError',
-  outputInvalid: 'OutputInvalidError',
+  imageFormat: StagingFailureType.ImageFormat,
+  imageCorrupt: StagingFailureType.ImageCorrupt,
+  imageTooLarge: StagingFailureType.ImageTooLarge,
+  request: StagingFailureType.ArtifactRequest,
+  diskFull: StagingFailureType.DiskFull,
+  toolFailed: StagingFailureType.ToolFailed,
+  outputInvalid: StagingFailureType.OutputInvalid,
 } as const;
 
 /** Sub-folder of the image's staging folder for our outputs: the fetched file keeps its own name
@@ -129,7 +133,7 @@ function toFailure(err: unknown, cancellation: AbortSignal): unknown {
   return ApplicationFailure.create({
     type: err.name,
     message: err.message,
-    nonRetryable: isPermanentImageError(err),
+    nonRetryable: isPermanentImageError(err) || err instanceof DiskFullError,
     cause: err,
   });
 }

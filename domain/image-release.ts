@@ -38,6 +38,10 @@ export interface StageSettings {
   glance?: { region: string; visibility: 'public' | 'private' | 'shared' | 'community' };
   /** The integer messages carry for Rawhide (Fedora's schemas need an integer release). */
   bus: { rawhideRelease: number };
+  /** Host-affine file work. Optional (inputs of runs started before it have none): a host whose
+   *  queue nobody polls for `lostHostAfterSeconds` (default 600) is lost, and the image is
+   *  staged again on another host. */
+  staging?: { lostHostAfterSeconds?: number };
 }
 
 export interface ImageReleaseInput {

@@ -1,8 +1,21 @@
 // One arch's image after the build: fetched onto one worker host, converted and published from
 // there (Temporal's worker-specific task queue pattern: the fetch returns the host's own queue).
-// When that host disappears (its queue stops answering) the image is staged again on another
-// host. Each destination is isolated: its failure is recorded in the result, the others go on.
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure, executeChild, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
+// When that host disappears (its queue stops answering) or its staging disk is full (the fetch
+// or the conversion fails with DiskFullError, final on that host), the image is staged again on
+// another host — a full host is put on the stage call's avoid list, so it hands the task back —
+// at most MAX_HOSTS hosts in all. Each destination is isolated: its failure is recorded in the
+// result, the others go on.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  TimeoutFailure,
+  executeChild,
+  patched,
+  proxyActivities,
+  sleep,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { ArtifactActivities } from '../activities/artifacts';
 import type { DownloadActivities } from '../activities/downloads';
 import type { FetchActivities, StagedImage } from '../activities/fetch';
@@ -16,11 +29,24 @@ import { publishAmiWorkflow, type PublishAmiResult } from './ec2';
 import { announce, identity } from './announce';
 import { imageStem } from '../domain/build-names';
 import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
+import { STAGING_NON_RETRYABLE, StagingFailureType, hostFailureDetails, isDiskFullType } from '../domain/failure-types';
 import type { ProgressTracker } from './progress';
 
-/** A host's queue that nobody polls for this long is treated as a lost host. */
-const HOST_SCHEDULE_TO_START = '10m';
+/** A host's queue that nobody polls for this long is treated as a lost host, unless the input's
+ *  settings.staging.lostHostAfterSeconds says otherwise (tests do not wait ten minutes). */
+const LOST_HOST_AFTER_SECONDS = 600;
 const MAX_HOSTS = 3;
+/** Patch ids: behaviour added after histories were recorded (test/replay). */
+const RESTAGE_ON_DISK_FULL = 'arch-restage-on-disk-full-v1';
+const LOST_HOST_CLEANUP_IN_BACKGROUND = 'arch-lost-host-cleanup-in-background-v1';
+
+/** A host the pipeline gave up on for this image, and why. */
+export interface HostSetback {
+  /** Host id (the host's queue, for results of workers that did not report their id). */
+  host: string;
+  reason: 'lost' | 'disk full';
+  detail: string;
+}
 
 export type DestinationOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -28,6 +54,10 @@ export interface ArchResult {
   arch: BuiltImage['arch'];
   source: { file: string; size: number; sha256: string; kojiTaskId: number };
   artifacts: PreparedArtifactsResult;
+  /** The host that staged, converted and published the image. */
+  stagedOn?: string;
+  /** Hosts given up on before that one (lost, or staging disk full); absent when none. */
+  restaged?: HostSetback[];
   downloads?: DestinationOutcome<PublishDownloadsResult>;
   glance?: DestinationOutcome<GlanceImageState>;
   ec2?: DestinationOutcome<PublishAmiResult>;
@@ -41,13 +71,9 @@ const fileWork: ActivityOptions = {
     maximumInterval: '5m',
     maximumAttempts: 10,
     nonRetryableErrorTypes: [
-      'DownloadVerificationError',
-      'DownloadNotFoundError',
-      'BadFileName',
-      'ImageTooLarge',
-      'ImageFormatError',
-      'ImageCorruptError',
-      'ImageTooLargeError',
+      // Fetch and conversion (with the names older workers used; see domain/failure-types).
+      // DiskFullError is final on the host that met it: the pipeline stages again elsewhere.
+      ...STAGING_NON_RETRYABLE,
       'DownloadConflict',
       'OpenStackAuthFailed',
       'OpenStackForbidden',
@@ -59,34 +85,99 @@ const fileWork: ActivityOptions = {
   },
 };
 
+// A host on the stage call's avoid list refuses with a retryable StagingHostAvoided, delayed
+// 2 s, 4 s, … 60 s, so within this policy's 10 attempts the other hosts have about five minutes
+// to take the task before the arch gives up (NoStagingHost).
 const fetcher = (taskQueue: string) => proxyActivities<FetchActivities>({ ...fileWork, taskQueue });
-const onHost = (taskQueue: string) =>
+const onHost = (taskQueue: string, lostAfter: number) =>
   proxyActivities<ArtifactActivities & DownloadActivities & GlanceActivities>({
     ...fileWork,
     taskQueue,
-    scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
+    scheduleToStartTimeout: lostAfter,
   });
 const glanceApi = proxyActivities<GlanceActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: fileWork.retry?.nonRetryableErrorTypes },
 });
-const cleanup = (taskQueue: string) =>
-  proxyActivities<ArtifactActivities>({ taskQueue, startToCloseTimeout: '5m', scheduleToStartTimeout: HOST_SCHEDULE_TO_START, retry: { maximumAttempts: 3 } });
+const cleanup = (taskQueue: string, lostAfter: number) =>
+  proxyActivities<ArtifactActivities>({ taskQueue, startToCloseTimeout: '5m', scheduleToStartTimeout: lostAfter, retry: { maximumAttempts: 3 } });
+
+/** Milliseconds (the same schedule-to-start as the '10m' recorded histories carry by default). */
+function lostHostAfterMs(input: ImageReleaseInput): number {
+  const s = input.settings.staging?.lostHostAfterSeconds;
+  return (s !== undefined && Number.isFinite(s) && s > 0 ? s : LOST_HOST_AFTER_SECONDS) * 1000;
+}
 
 export async function runArchPipeline(workflowId: string, image: BuiltImage, input: ImageReleaseInput, progress: ProgressTracker): Promise<ArchResult> {
   const imageKey = `${workflowId}/${image.arch}`;
+  const lostAfter = lostHostAfterMs(input);
+  const setbacks: HostSetback[] = [];
+  /** Hosts whose staging disk was full for this image: the next stage call must not land there. */
+  const avoidHosts: string[] = [];
   for (let hostAttempt = 1; ; hostAttempt++) {
     progress.archStage(image.arch, 'fetching');
     progress.arch(image.arch).totalBytes = image.size;
-    const staged = await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image });
-    progress.arch(image.arch).fetchedBytes = staged.size;
+    let staged: StagedImage;
     try {
-      return await onStagedHost(workflowId, imageKey, image, staged, input, progress);
+      staged = await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image, ...(avoidHosts.length > 0 ? { avoidHosts: [...avoidHosts] } : {}) });
     } catch (err) {
-      if (!hostLost(err) || hostAttempt >= MAX_HOSTS) throw err;
-      progress.archStage(image.arch, `host lost, staging again (${hostAttempt}/${MAX_HOSTS})`);
+      // Only possible with an avoid list, so only after the patched branch below was taken.
+      if (failureType(err) === StagingFailureType.HostAvoided) throw noStagingHost(image, setbacks, `no other host took the image (${avoidHosts.join(', ')} refused it)`);
+      // The fetch found no room: the stage failed on that host only (the fetch removed its file).
+      if (!isDiskFullType(failureType(err)) || !patched(RESTAGE_ON_DISK_FULL)) throw err;
+      const where = hostFailureDetails(applicationFailure(err)?.details);
+      const host = where?.hostId ?? 'a host of an older worker version';
+      if (where) avoidHosts.push(where.hostId);
+      setbacks.push({ host, reason: 'disk full', detail: describeFailure(err) });
+      if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
+      progress.archStage(image.arch, `staging disk full on ${host}, staging again (${hostAttempt}/${MAX_HOSTS})`);
+      continue;
+    }
+    progress.arch(image.arch).fetchedBytes = staged.size;
+    const host = staged.hostId ?? staged.hostTaskQueue;
+    try {
+      const result = await onStagedHost(workflowId, imageKey, image, staged, input, progress, lostAfter);
+      return { ...result, stagedOn: host, ...(setbacks.length > 0 ? { restaged: setbacks } : {}) };
+    } catch (err) {
+      if (hostLost(err)) {
+        setbacks.push({ host, reason: 'lost', detail: `its queue ${staged.hostTaskQueue} was not polled for ${lostAfter / 1000} s` });
+        if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
+        progress.archStage(image.arch, `host ${host} lost, staging again (${hostAttempt}/${MAX_HOSTS})`);
+        continue;
+      }
+      // The conversion found no room (its partial files are gone, and onStagedHost removed the
+      // fetched file): retrying there would fill the disk again, so stage on another host.
+      if (!isDiskFullType(failureType(err)) || !patched(RESTAGE_ON_DISK_FULL)) throw err;
+      avoidHosts.push(host);
+      setbacks.push({ host, reason: 'disk full', detail: describeFailure(err) });
+      if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
+      progress.archStage(image.arch, `staging disk full on ${host}, staging again (${hostAttempt}/${MAX_HOSTS})`);
     }
   }
+}
+
+/** The arch's final failure once every host it could try was lost or full: names each one. */
+function noStagingHost(image: BuiltImage, setbacks: HostSetback[], extra?: string): ApplicationFailure {
+  const tried = setbacks.map((s) => `${s.host}: ${s.reason} (${s.detail})`);
+  const full = setbacks.some((s) => s.reason === 'disk full');
+  return ApplicationFailure.create({
+    type: StagingFailureType.NoStagingHost,
+    nonRetryable: true,
+    message:
+      `${image.arch}: no worker host could stage ${image.file} (${image.size} bytes); tried ${tried.join('; ')}` +
+      `${extra ? `; then ${extra}` : ''}. ` +
+      (full
+        ? 'Free space in staging.dir on those hosts (or add a worker host with room), then start the release again.'
+        : 'Check that the worker hosts are running, then start the release again.'),
+  });
+}
+
+function applicationFailure(err: unknown): ApplicationFailure | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+}
+
+function failureType(err: unknown): string | undefined {
+  return applicationFailure(err)?.type ?? undefined;
 }
 
 async function onStagedHost(
@@ -96,8 +187,10 @@ async function onStagedHost(
   staged: StagedImage,
   input: ImageReleaseInput,
   progress: ProgressTracker,
+  lostAfter: number,
 ): Promise<ArchResult> {
-  const host = onHost(staged.hostTaskQueue);
+  const host = onHost(staged.hostTaskQueue, lostAfter);
+  let lost = false;
   try {
     progress.archStage(image.arch, 'converting');
     const artifacts = await host.prepareArtifacts({
@@ -174,11 +267,18 @@ async function onStagedHost(
     await Promise.all(jobs);
     progress.archStage(image.arch, 'published');
     return result;
+  } catch (err) {
+    lost = hostLost(err);
+    throw err;
   } finally {
-    // Staged files are not needed once every destination has had its go, or after a failure.
-    await cleanup(staged.hostTaskQueue)
+    // Staged files are not needed once every destination has had its go, or after a failure
+    // (a full disk included: nothing of this image stays on a host that will not work on it).
+    const removing = cleanup(staged.hostTaskQueue, lostAfter)
       .removeStaged(imageKey)
       .catch(() => undefined);
+    // A lost host's queue answers nobody: waiting for its cleanup would hold the new staging
+    // back by another lostAfter. The request stays queued in case the host comes back in time.
+    if (!(lost && patched(LOST_HOST_CLEANUP_IN_BACKGROUND))) await removing;
   }
 }
 

@@ -119,7 +119,7 @@ describe('prepareArtifacts', () => {
   });
 });
 
-describe('disk full is retryable (another host may have room)', () => {
+describe('disk full is final on this host (the arch pipeline stages the image on another)', () => {
   let mnt = '';
   let unmount: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -131,12 +131,12 @@ describe('disk full is retryable (another host may have room)', () => {
     await removeTmp(mnt);
   });
 
-  it('DiskFullError, retryable', async (ctx) => {
+  it('DiskFullError, not retried here', async (ctx) => {
     if (!unmount) return ctx.skip('cannot mount a tmpfs here (needs root)');
     const acts = createArtifactActivities({ ...deps(), stagingDir: mnt });
     const f = await failureOf(prepare(mockEnv(), acts, input({ imageId: 'full', sourcePath: source, baseName: 'F', outputs: ['qcow2'] })));
     expect(f.type).toBe('DiskFullError');
-    expect(f.nonRetryable).toBe(false);
+    expect(f.nonRetryable).toBe(true);
     expect(await readdir(join(stagingFolder(mnt, 'full'), 'artifacts'))).toEqual([]);
   });
 });
