@@ -1,67 +1,85 @@
-// Which of this project's Glance images retention removes: pure, so the plan can be shown
-// (dry run) and tested without a cloud.
+// The scheduled Glance retention's two calls, adapted to Temporal: list one family's images that
+// carry this project's tag (every kind: the workflow's plan says why it keeps each), and delete
+// one expired nightly after looking at it again. The second look is the last guard: an image
+// that was re-tagged, marked protected or turned out not to be a nightly since the listing is
+// refused, not deleted. The rules themselves are pure, in domain/glance-retention.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { IDENTITY, type GlanceApi, type GlanceImage } from '../clients/openstack';
+import { glanceProtectionReason, type GlanceRetentionImage } from '../domain/glance-retention';
+import { toFailure } from './glance';
 
-export interface ManagedGlanceImage {
+export { planGlanceRetention, type ManagedGlanceImage, type RetentionAction, type RetentionPolicy } from '../domain/glance-retention';
+
+export interface GlanceRetentionActivityDeps {
+  client: GlanceApi;
+  /** This project's tag on every image it makes. Default fedimg. */
+  tag?: string;
+}
+
+export interface DeleteExpiredGlanceImageInput {
   imageId: string;
-  name: string;
-  status: string;
-  /** ISO 8601, as Glance reports it. */
-  createdAt: string;
-  size: number | null;
-  family: string | undefined;
-  release: string | undefined;
-  kind: string | undefined;
-  buildId: string | undefined;
-  arch: string | undefined;
+  /** The family the plan was made for; the image must still belong to it. */
+  family: string;
 }
 
-export interface RetentionPolicy {
-  /** Images older than this many days go (measured from `now`). */
-  olderThanDays: number;
-  /** Always keep this many newest images per family + release + arch, however old. Default 1. */
-  keepLatest?: number;
-  /** Epoch milliseconds; the workflow passes its own clock so the plan is deterministic. */
-  now: number;
+export interface DeleteExpiredGlanceImageResult {
+  outcome: 'deleted' | 'already gone';
 }
 
-export interface RetentionAction {
-  action: 'delete' | 'keep';
-  imageId: string;
-  name: string;
-  createdAt: string;
-  reason: string;
-}
+/** The image changed since the plan: it is not ours, protected, or not an expired family nightly. */
+export const GLANCE_RETENTION_REFUSED = 'GlanceRetentionRefused';
 
-const DAY_MS = 86_400_000;
-
-export function planGlanceRetention(images: ManagedGlanceImage[], policy: RetentionPolicy): RetentionAction[] {
-  const keepLatest = policy.keepLatest ?? 1;
-  const cutoff = policy.now - policy.olderThanDays * DAY_MS;
-  const groups = new Map<string, ManagedGlanceImage[]>();
-  for (const img of images) {
-    const key = `${img.family ?? '?'}|${img.release ?? '?'}|${img.arch ?? '?'}`;
-    groups.set(key, [...(groups.get(key) ?? []), img]);
-  }
-  const actions: RetentionAction[] = [];
-  for (const group of groups.values()) {
-    // Newest first; only active images count towards the ones kept.
-    const sorted = [...group].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.imageId.localeCompare(a.imageId));
-    let keptActive = 0;
-    for (const img of sorted) {
-      const base = { imageId: img.imageId, name: img.name, createdAt: img.createdAt };
-      const created = Date.parse(img.createdAt);
-      if (img.status === 'active' && keptActive < keepLatest) {
-        keptActive += 1;
-        actions.push({ ...base, action: 'keep', reason: `one of the ${keepLatest} newest of ${img.family}/${img.release}/${img.arch}` });
-      } else if (Number.isNaN(created)) {
-        actions.push({ ...base, action: 'keep', reason: `unreadable created_at ${img.createdAt}` });
-      } else if (created < cutoff) {
-        const days = Math.floor((policy.now - created) / DAY_MS);
-        actions.push({ ...base, action: 'delete', reason: `${days} days old (limit ${policy.olderThanDays})` });
-      } else {
-        actions.push({ ...base, action: 'keep', reason: `younger than ${policy.olderThanDays} days` });
+export function createGlanceRetentionActivities(deps: GlanceRetentionActivityDeps) {
+  const { client } = deps;
+  const tag = deps.tag ?? 'fedimg';
+  return {
+    /** This project's images (by tag) of one family, every kind and status. */
+    async listGlanceRetentionImages(input: { family: string }): Promise<{ tag: string; images: GlanceRetentionImage[] }> {
+      try {
+        const found = await client.findImages({ tag, properties: { [IDENTITY.family]: input.family } }, { signal: Context.current().cancellationSignal });
+        return { tag, images: found.map(toRetentionImage) };
+      } catch (err) {
+        throw toFailure(err);
       }
-    }
-  }
-  return actions.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.imageId.localeCompare(b.imageId));
+    },
+
+    /** Deletes one nightly the workflow's plan expired, after checking it is still one. */
+    async deleteExpiredGlanceImage(input: DeleteExpiredGlanceImageInput): Promise<DeleteExpiredGlanceImageResult> {
+      const signal = Context.current().cancellationSignal;
+      try {
+        const img = await client.getImage(input.imageId, { signal });
+        if (!img) return { outcome: 'already gone' };
+        const why = glanceProtectionReason(toRetentionImage(img), { tag, family: input.family });
+        if (why) throw ApplicationFailure.nonRetryable(`Glance image ${input.imageId} (${img.name ?? 'no name'}) is no longer one to delete: ${why}`, GLANCE_RETENTION_REFUSED);
+        return { outcome: (await client.deleteImage(input.imageId, { signal })) ? 'deleted' : 'already gone' };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+  };
+}
+
+export type GlanceRetentionActivities = ReturnType<typeof createGlanceRetentionActivities>;
+
+function toRetentionImage(i: GlanceImage): GlanceRetentionImage {
+  return {
+    imageId: i.id,
+    name: i.name ?? '',
+    status: i.status,
+    createdAt: i.created_at,
+    size: i.size,
+    family: str(i[IDENTITY.family]),
+    release: str(i[IDENTITY.release]),
+    kind: str(i[IDENTITY.kind]),
+    buildId: str(i[IDENTITY.build]),
+    arch: str(i.architecture),
+    tags: Array.isArray(i.tags) ? i.tags : [],
+    protected: i.protected === true,
+    visibility: i.visibility,
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }

@@ -28,9 +28,9 @@ import {
   type Visibility,
 } from '../clients/openstack';
 import { hashFile } from '../clients/openstack/upload';
-import { planGlanceRetention, type ManagedGlanceImage, type RetentionAction } from './glance-retention';
+import { planGlanceRetention, type ManagedGlanceImage, type RetentionAction } from '../domain/glance-retention';
 
-export type { ManagedGlanceImage, RetentionAction } from './glance-retention';
+export type { ManagedGlanceImage, RetentionAction } from '../domain/glance-retention';
 
 export interface PublishToGlanceInput {
   /** Glance image name, e.g. Fedora-Cloud-Base-Generic-44-1.7.x86_64. */

@@ -10,6 +10,7 @@ import { createArtifactActivities } from '../activities/artifacts';
 import { downloadTargetFromConfig } from '../clients/downloads';
 import { createBusActivities } from '../activities/bus';
 import { createGlanceActivities } from '../activities/glance';
+import { createGlanceRetentionActivities } from '../activities/glance-retention';
 import { busPublisherOptions, createBusPublisher } from '../clients/bus';
 import { openstackClientsFromConfig } from '../clients/openstack';
 import { readSecret } from '../config/secrets';
@@ -41,6 +42,7 @@ export function buildActivities(config: Config, where: { host: string; hostQueue
     ...createArtifactActivities({ stagingDir, maxImageBytes: config.staging.maxImageBytes, qemuParallelism: 8, xzThreads: 0 }),
     ...createDownloadActivities({ target: downloadTargetFromConfig(config.downloads) }),
     ...createGlanceActivities({ client: glance, tag: config.openstack.tag, x86Firmware: config.openstack.x86Firmware, upload: config.openstack.upload }),
+    ...createGlanceRetentionActivities({ client: glance, tag: config.openstack.tag }),
     ...createBusActivities({ publisher }),
     ...createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot }),
   };

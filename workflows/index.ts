@@ -4,3 +4,4 @@ export { healthWorkflow } from './health';
 export { imageReleaseWorkflow } from './image-release';
 export { scheduledReleaseWorkflow } from './scheduled-release';
 export { publishAmiWorkflow, copyAmiToRegionWorkflow, ec2RetentionWorkflow } from './ec2';
+export { glanceRetentionWorkflow } from './glance-retention';
