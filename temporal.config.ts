@@ -75,6 +75,24 @@ const config: ConfigInput = {
     prefetch: 16,
   },
   staging: { dir: '.stack/staging', maxImageBytes: 64 * 1024 ** 3 },
+  // Nightlies are superseded every day; these keep about a month of them. EC2: publishing sets
+  // each nightly's deprecation date at aws.nightlyDeprecateAfterDays (30), retention then takes
+  // it private 7 days later and deregisters it (snapshots too) 7 days after that, day 44, so a
+  // user who launched by id sees a deprecated image for two weeks before it goes. Glance has no
+  // deprecation users see: nightlies go at 14 days, the newest of each release + arch always
+  // stays. The runs come after the day's nightlies (04:00-04:30 UTC) have started.
+  retention: {
+    dryRun: false,
+    ec2: {
+      stageGapDays: 7,
+      schedules: [{ id: 'ec2-nightly-retention', cron: '15 7 * * *', timezone: 'UTC', paused: false }],
+    },
+    glance: {
+      olderThanDays: 14,
+      keepLatest: 1,
+      schedules: [{ id: 'glance-nightly-retention', cron: '45 7 * * *', timezone: 'UTC', paused: false }],
+    },
+  },
   families: [
     {
       name: 'Cloud-Base-Generic',

@@ -222,6 +222,50 @@ const scheduleSchema = z
   })
   .strict();
 
+// ---- retention of nightlies (scheduled) ------------------------------------------------------
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
+
+/** What every retention schedule has; its Temporal Schedule is `fedimg-<id>`, like the release ones. */
+const retentionScheduleFields = {
+  id: name,
+  /** Five-field cron in `timezone`. */
+  cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression such as "0 7 * * *"'),
+  timezone: z.string().min(1),
+  paused: z.boolean().default(false),
+  /** Plan only (the run's result lists what would go); unset: retention.dryRun. */
+  dryRun: z.boolean().optional(),
+};
+
+export const retentionSection = z
+  .object({
+    /** Default of every retention schedule's dryRun. */
+    dryRun: z.boolean().default(false),
+    ec2: z
+      .object({
+        /** Age at which a nightly AMI is deprecated (if publishing did not already); unset: aws.nightlyDeprecateAfterDays. */
+        olderThanDays: z.number().int().min(1).max(730).optional(),
+        /** Days from deprecation to losing public access, and again to deregistration (0: all at once). */
+        stageGapDays: z.number().int().min(0).max(365).default(7),
+        /** One schedule per region set; `regions` unset: every aws.regions. */
+        schedules: z.array(z.object({ ...retentionScheduleFields, regions: z.array(region).min(1).optional() }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    glance: z
+      .object({
+        /** Nightly Glance images older than this are deleted. */
+        olderThanDays: z.number().int().min(1).max(730).default(14),
+        /** The newest nightlies of each family + release + arch kept however old (a family that stopped building keeps one). */
+        keepLatest: z.number().int().min(0).max(100).default(1),
+        /** `families` unset: every family whose destinations include glance. */
+        schedules: z.array(z.object({ ...retentionScheduleFields, families: z.array(name).min(1).optional() }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const kiwiParams = z
   .object({
     kind: z.literal('kiwi'),
@@ -272,6 +316,8 @@ export const configSchema = z
     /** Where worker hosts stage images while they are converted and uploaded. */
     staging: z.object({ dir: z.string().min(1), maxImageBytes: z.number().int().positive() }).strict(),
     families: z.array(familySchema).min(1),
+    /** Scheduled removal of old nightlies; absent: no retention schedules. */
+    retention: retentionSection.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -292,10 +338,48 @@ export const configSchema = z
         ids.add(s.id);
       }),
     );
+    refineRetention(cfg, ids, ctx);
   });
+
+/** Retention schedule ids share the namespace of release schedule ids; Glance schedules name real Glance families. */
+function refineRetention(
+  cfg: { families: Array<{ name: string; destinations: string[] }>; retention: z.infer<typeof retentionSection> },
+  ids: Set<string>,
+  ctx: z.RefinementCtx,
+): void {
+  const r = cfg.retention;
+  const schedules = [
+    ...r.ec2.schedules.map((s, j) => ({ s, path: ['retention', 'ec2', 'schedules', j] })),
+    ...r.glance.schedules.map((s, j) => ({ s, path: ['retention', 'glance', 'schedules', j] })),
+  ];
+  for (const { s, path } of schedules) {
+    if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: 'a schedule id used nowhere else in families[].schedules or retention', input: s.id });
+    ids.add(s.id);
+  }
+  const glanceFamilies = cfg.families.filter((f) => f.destinations.includes('glance')).map((f) => f.name);
+  r.glance.schedules.forEach((s, j) => {
+    if (s.families === undefined) {
+      if (glanceFamilies.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['retention', 'glance', 'schedules', j, 'families'], message: 'the families to prune listed here, since no family in families[] publishes to glance', input: s.families });
+      }
+      return;
+    }
+    s.families.forEach((f, k) => {
+      if (!glanceFamilies.includes(f)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retention', 'glance', 'schedules', j, 'families', k],
+          message: `a family whose destinations include glance (${glanceFamilies.join(', ') || 'none'})`,
+          input: f,
+        });
+      }
+    });
+  });
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type Family = z.infer<typeof familySchema>;
+export type RetentionSettings = z.infer<typeof retentionSection>;
 export type SecretRef = z.infer<typeof secretRef>;
 export type Arch = z.infer<typeof archSchema>;

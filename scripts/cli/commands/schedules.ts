@@ -1,7 +1,8 @@
-// `fedimg schedules sync|list|pause|unpause|trigger`: the config's nightly and weekly schedules as
-// Temporal Schedules (scripts/schedules/), and an operator's hand on them.
+// `fedimg schedules sync|list|pause|unpause|trigger`: the config's nightly and weekly release
+// schedules and its retention schedules as Temporal Schedules (scripts/schedules/), and an
+// operator's hand on them.
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
-import { DEFAULT_OWNER, MANUAL_PAUSE_PREFIX, SCHEDULE_ID_PREFIX, desiredSchedules, ownerOf, type DesiredSchedule } from '../../schedules/desired';
+import { DEFAULT_OWNER, MANUAL_PAUSE_PREFIX, SCHEDULE_ID_PREFIX, desiredSchedules, isRelease, ownerOf, scopeOf, type DesiredSchedule } from '../../schedules/desired';
 import { diffSchedule, isConfigPause } from '../../schedules/diff';
 import { listMarkedSchedules, syncSchedules, type SyncItem } from '../../schedules/sync';
 import type { CommandContext } from '../context';
@@ -20,7 +21,8 @@ function desired(ctx: CommandContext, owner: string): DesiredSchedule[] {
 }
 
 function describeLine(d: DesiredSchedule): string {
-  return `${d.family} ${d.release} ${d.kind}, "${d.cron}" ${d.timezone}${d.paused ? ', paused by config' : ''}`;
+  const what = isRelease(d) ? `${d.family} ${d.release} ${d.kind}` : `${d.kind} of ${scopeOf(d)}${d.dryRun ? ' (dry run)' : ''}`;
+  return `${what}, "${d.cron}" ${d.timezone}${d.paused ? ', paused by config' : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------- sync
@@ -68,7 +70,12 @@ export interface ScheduleRow {
   exists: boolean;
   family?: string;
   release?: string;
+  /** nightly, weekly, ec2-retention, glance-retention. */
   kind?: string;
+  /** What it acts on: "<family> <release>", "regions …", "families …". */
+  scope?: string;
+  /** Retention schedules: whether their runs only plan. */
+  dryRun?: boolean;
   cron?: string;
   timezone?: string;
   paused?: boolean;
@@ -119,9 +126,9 @@ export async function scheduleRows(ctx: CommandContext, owner: string): Promise<
       configId: w.configId,
       inConfig: true,
       exists: d !== undefined,
-      family: w.family,
-      release: w.release,
+      ...(isRelease(w) ? { family: w.family, release: w.release } : { dryRun: w.dryRun }),
       kind: w.kind,
+      scope: scopeOf(w),
       cron: w.cron,
       timezone: w.timezone,
       ...(d ? stateOf(d) : {}),
@@ -155,12 +162,11 @@ export async function listSchedulesCommand(ctx: CommandContext, opts: { owner?: 
   ctx.emit({ namespace: t.namespace, owner, schedules: rows }, () => {
     if (rows.length === 0) return 'the configuration has no schedules and none of ours exists';
     const body = table(
-      ['SCHEDULE', 'FAMILY', 'RELEASE', 'KIND', 'CRON', 'STATE', 'NEXT RUN', 'LAST RUN', 'SYNC'],
+      ['SCHEDULE', 'KIND', 'SCOPE', 'CRON', 'STATE', 'NEXT RUN', 'LAST RUN', 'SYNC'],
       rows.map((r) => [
         r.scheduleId,
-        r.family ?? '-',
-        r.release ?? '-',
-        r.kind ?? '-',
+        r.kind ? `${r.kind}${r.dryRun ? ' (dry run)' : ''}` : '-',
+        r.scope ?? '-',
         r.cron ? `${r.cron} ${r.timezone}` : '-',
         !r.exists ? '-' : r.paused ? `paused (${r.pausedBy === 'config' ? 'config' : `by hand: ${(r.note ?? '').replace(MANUAL_PAUSE_PREFIX, '')}`})` : 'active',
         r.exists && !r.paused && r.nextRuns[0] ? when(new Date(r.nextRuns[0])) : '-',
@@ -223,7 +229,7 @@ export async function unpauseCommand(ctx: CommandContext, id: string, opts: { fo
 }
 
 export async function triggerCommand(ctx: CommandContext, id: string, opts: { allowOverlap?: boolean; owner?: string }): Promise<void> {
-  const { scheduleId, description } = await resolve(ctx, id, opts.owner ?? DEFAULT_OWNER);
+  const { scheduleId, desired, description } = await resolve(ctx, id, opts.owner ?? DEFAULT_OWNER);
   const t = await ctx.temporal();
   const handle = t.client.schedule.getHandle(scheduleId);
   const seen = new Set(description.info.recentActions.map((a) => a.action.workflow.workflowId));
@@ -238,7 +244,13 @@ export async function triggerCommand(ctx: CommandContext, id: string, opts: { al
   if (started) {
     const uiUrl = workflowUiUrl(ctx.config, t.namespace, started);
     ctx.emit({ scheduleId, triggered: true, workflowId: started, uiUrl }, () =>
-      [`triggered ${scheduleId}: started ${started}`, `  it starts the slot's image release (the same one for every trigger of the same day)`, `  UI: ${uiUrl}`].join('\n'),
+      [
+        `triggered ${scheduleId}: started ${started}`,
+        desired === undefined || isRelease(desired)
+          ? `  it starts the slot's image release (the same one for every trigger of the same day)`
+          : `  a ${desired.kind} run${desired.dryRun ? ' (dry run: its result lists what would go)' : ''}`,
+        `  UI: ${uiUrl}`,
+      ].join('\n'),
     );
   } else {
     ctx.emit({ scheduleId, triggered: true }, () =>

@@ -2,8 +2,10 @@
 // schedules, and the diff/plan that makes `schedules sync` idempotent.
 import { describe, expect, it } from 'vitest';
 import { CronError, cronToCalendars } from '../../../scripts/schedules/cron';
-import { CATCHUP_WINDOW_MS, CONFIG_PAUSE_NOTE, desiredSchedules, type DesiredSchedule } from '../../../scripts/schedules/desired';
+import { CATCHUP_WINDOW_MS, CONFIG_PAUSE_NOTE, desiredSchedules, isRelease, type DesiredSchedule } from '../../../scripts/schedules/desired';
 import { diffSchedule, planDeletions, planSchedule, type ActualSchedule } from '../../../scripts/schedules/diff';
+import base from '../../../temporal.config';
+import { loadConfig } from '../../../config/load';
 import { testConfig } from './helpers';
 
 describe('cron to calendars', () => {
@@ -83,7 +85,7 @@ function described(d: DesiredSchedule, state: ActualSchedule['state'] = { paused
 
 describe('desired schedules', () => {
   it('one per configured schedule: fedimg- id, SKIP, a day of catch-up, the starter workflow with the family template', () => {
-    const [d] = desiredOf();
+    const [d] = desiredOf().filter(isRelease);
     expect(d).toMatchObject({
       scheduleId: 'fedimg-cloud-base-generic-rawhide-nightly',
       configPath: 'families[0].schedules[0]',
@@ -101,7 +103,7 @@ describe('desired schedules', () => {
       ImageFamily: 'Cloud-Base-Generic',
       ImageKind: 'nightly',
     });
-    expect(desiredOf()).toHaveLength(3);
+    expect(desiredOf().filter(isRelease)).toHaveLength(3);
   });
 
   it('reports a bad cron or time zone with its config path', () => {
@@ -190,5 +192,117 @@ describe('schedule diff', () => {
       { scheduleId: 'someone-else', memo: { fedimg: { owner: 'fedimg' } } },
     ];
     expect(planDeletions(new Set(['fedimg-keep']), owned, 'fedimg', 'fedimg-').map((p) => [p.scheduleId, p.op])).toEqual([['fedimg-gone', 'delete']]);
+  });
+});
+
+describe('retention schedules', () => {
+  const load = (env: Record<string, string>) => loadConfig({ base, env });
+  const problemsOf = (env: Record<string, string>) => {
+    const r = load(env);
+    if (r.ok) throw new Error('expected the config to be refused');
+    return r.problems;
+  };
+
+  it('the shipped config schedules EC2 retention over every region and Glance retention over every Glance family', () => {
+    const byKind = Object.fromEntries(desiredOf().filter((d) => !isRelease(d)).map((d) => [d.kind, d]));
+    expect(byKind['ec2-retention']).toMatchObject({
+      scheduleId: 'fedimg-ec2-nightly-retention',
+      configPath: 'retention.ec2.schedules[0]',
+      cron: '15 7 * * *',
+      paused: false,
+      policies: { overlap: 'SKIP', catchupWindow: CATCHUP_WINDOW_MS, pauseOnFailure: false },
+      memo: { fedimg: { owner: 'fedimg', configId: 'ec2-nightly-retention' } },
+      action: {
+        workflowType: 'ec2RetentionWorkflow',
+        workflowId: 'sched/fedimg-ec2-nightly-retention',
+        taskQueue: 'fedimg',
+        // Deprecation starts at the date publishing already set (aws.nightlyDeprecateAfterDays).
+        args: [{ olderThanDays: 30, stageGapDays: 7, dryRun: false, regions: testConfig().aws.regions, maxConcurrentRegions: 8 }],
+      },
+    });
+    expect(byKind['glance-retention']).toMatchObject({
+      scheduleId: 'fedimg-glance-nightly-retention',
+      configPath: 'retention.glance.schedules[0]',
+      action: {
+        workflowType: 'glanceRetentionWorkflow',
+        workflowId: 'sched/fedimg-glance-nightly-retention',
+        // Only Cloud-Base-Generic publishes to Glance in the shipped config.
+        args: [
+          {
+            families: [{ name: 'Cloud-Base-Generic', subvariant: 'Cloud_Base' }],
+            olderThanDays: 14,
+            keepLatest: 1,
+            dryRun: false,
+            announce: { region: 'RegionOne', rawhideRelease: 46 },
+          },
+        ],
+      },
+    });
+  });
+
+  it('one EC2 schedule per region set, each with its own dry-run and pause; the section default applies otherwise', () => {
+    const schedules = desiredOf((c) => {
+      c.retention.dryRun = true;
+      c.retention.ec2.olderThanDays = 60;
+      c.retention.ec2.schedules = [
+        { id: 'ec2-us', regions: ['us-east-1', 'us-west-2'], cron: '0 7 * * *', timezone: 'UTC', paused: false, dryRun: false },
+        { id: 'ec2-eu', regions: ['eu-west-1'], cron: '0 8 * * *', timezone: 'Europe/Prague', paused: true },
+      ];
+    }).filter((d) => d.kind === 'ec2-retention');
+    expect(schedules.map((d) => [d.scheduleId, d.paused, d.action.args[0]])).toEqual([
+      ['fedimg-ec2-us', false, expect.objectContaining({ regions: ['us-east-1', 'us-west-2'], dryRun: false, olderThanDays: 60 })],
+      ['fedimg-ec2-eu', true, expect.objectContaining({ regions: ['eu-west-1'], dryRun: true, olderThanDays: 60 })],
+    ]);
+  });
+
+  it('a changed retention age is an args change for sync, like any other', () => {
+    const want = desiredOf().find((d) => d.kind === 'glance-retention')!;
+    const [older] = desiredOf((c) => {
+      c.retention.glance.olderThanDays = 21;
+    }).filter((d) => d.kind === 'glance-retention');
+    expect(diffSchedule(older!, described(want)).changed).toEqual(['action.args']);
+  });
+
+  it('reports a bad retention cron or time zone with its config path', () => {
+    const { problems } = desiredSchedules(
+      testConfig((c) => {
+        c.retention.ec2.schedules[0]!.cron = '0 7 * * 8';
+        c.retention.glance.schedules[0]!.timezone = 'UTC+2';
+      }),
+    );
+    expect(problems).toEqual([
+      { path: 'retention.ec2.schedules[0].cron', message: '"0 7 * * 8": day of week: 8 is outside 0-7; write five fields such as "0 4 * * *"' },
+      { path: 'retention.glance.schedules[0].timezone', message: '"UTC+2" is not an IANA time zone; use one such as "UTC" or "Europe/Prague"' },
+    ]);
+  });
+
+  it('the settings refuse a retention schedule id used twice, a family that does not publish to Glance, and bad ages, naming the field', () => {
+    expect(
+      problemsOf({
+        FEDIMG__RETENTION__EC2__STAGE_GAP_DAYS: '-1',
+        FEDIMG__RETENTION__EC2__SCHEDULES: JSON.stringify([{ id: 'ec2', regions: ['eu-westt'], cron: '0 7 * * *', timezone: 'UTC' }]),
+      }),
+    ).toEqual([
+      'retention.ec2.stageGapDays: expected ≥ 0, found -1',
+      'retention.ec2.schedules[0].regions[0]: expected an AWS region such as eu-west-1, found "eu-westt"',
+    ]);
+    expect(
+      problemsOf({
+        FEDIMG__RETENTION__GLANCE__SCHEDULES: JSON.stringify([
+          { id: 'cloud-base-generic-rawhide-nightly', cron: '0 7 * * *', timezone: 'UTC' },
+          { id: 'glance-2', families: ['Cloud-Base-AmazonEC2'], cron: '0 7 * * *', timezone: 'UTC' },
+        ]),
+      }),
+    ).toEqual([
+      'retention.glance.schedules[0].id: expected a schedule id used nowhere else in families[].schedules or retention, found "cloud-base-generic-rawhide-nightly"',
+      'retention.glance.schedules[1].families[0]: expected a family whose destinations include glance (Cloud-Base-Generic), found "Cloud-Base-AmazonEC2"',
+    ]);
+  });
+
+  it('a config without a retention section has no retention schedules', () => {
+    const { retention: _r, ...rest } = base;
+    const r = loadConfig({ base: rest, env: {} });
+    expect(r.ok && r.config.retention).toEqual({ dryRun: false, ec2: { stageGapDays: 7, schedules: [] }, glance: { olderThanDays: 14, keepLatest: 1, schedules: [] } });
+    expect(r.ok && desiredSchedules(r.config).schedules.filter((d) => !isRelease(d))).toEqual([]);
   });
 });
