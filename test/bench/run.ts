@@ -18,6 +18,7 @@ const sections: Section[] = [
   { name: 'artifacts', load: () => import('./artifacts') },
   { name: 'ec2', load: () => import('./ec2') },
   { name: 'fetch', load: () => import('./fetch') },
+  { name: 'scale', load: () => import('./scale') },
 ];
 
 const wanted = process.argv.slice(2);

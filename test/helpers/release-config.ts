@@ -69,6 +69,9 @@ export function releaseConfig(o: ReleaseConfigOptions): ReleaseConfig {
     },
     staging: { dir: stagingDir },
     families: [{ ...structuredClone(shipped), ...o.family, schedules: [] }],
+    // No schedules of any kind: this config only runs releases started by the caller (and the
+    // shipped retention schedules name families this config does not have).
+    ...('retention' in base ? { retention: { ec2: { schedules: [] }, glance: { schedules: [] } } } : {}),
   };
   const file = join(o.dir, 'config.json');
   writeFileSync(file, `${JSON.stringify(overrides, null, 2)}\n`);
