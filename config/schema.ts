@@ -2,6 +2,7 @@
 // starts. Secrets are deliberately absent: the schema only names where a secret comes from
 // (an environment variable or a file path), so the config in git never holds one.
 import { z } from 'zod';
+import { scmUrlProblem } from '../domain/scm-url';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, for example 127.0.0.1:7233');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
@@ -222,6 +223,12 @@ const scheduleSchema = z
   })
   .strict();
 
+/** Koji builds from a git URL at a full commit (domain/scm-url.ts says why and what Koji takes). */
+const scmAtCommit = z.string().superRefine((url, ctx) => {
+  const problem = scmUrlProblem(url);
+  if (problem) ctx.addIssue({ code: 'custom', message: `a git URL at a full 40-hex commit such as git+https://host/repo.git?#<commit> (this one ${problem})`, input: url });
+});
+
 // ---- retention of nightlies (scheduled) ------------------------------------------------------
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
@@ -269,7 +276,7 @@ export const retentionSection = z
 const kiwiParams = z
   .object({
     kind: z.literal('kiwi'),
-    descriptionScm: z.string().min(1),
+    descriptionScm: scmAtCommit,
     descriptionPath: z.string().min(1),
     profile: name,
     bundleNameFormat: z.string().min(1).optional(),
@@ -278,7 +285,7 @@ const kiwiParams = z
 const ozParams = z
   .object({
     kind: z.literal('oz'),
-    kickstartScm: z.string().min(1),
+    kickstartScm: scmAtCommit,
     kickstart: z.string().min(1),
     installTree: httpUrl,
     formats: z.array(z.enum(['qcow2', 'raw-xz', 'vhd', 'vmdk', 'vagrant-libvirt', 'docker'])).min(1),
@@ -287,7 +294,7 @@ const ozParams = z
   })
   .strict();
 const livecdParams = z
-  .object({ kind: z.enum(['livecd', 'appliance']), kickstartScm: z.string().min(1), kickstart: z.string().min(1) })
+  .object({ kind: z.enum(['livecd', 'appliance']), kickstartScm: scmAtCommit, kickstart: z.string().min(1) })
   .strict();
 
 export const familySchema = z

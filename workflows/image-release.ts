@@ -4,6 +4,7 @@
 import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ImageReleaseInput } from '../domain/image-release';
 import { buildFinishedV1, imageCompleteV1 } from '../domain/messages';
+import { describeInputProblems, INVALID_RELEASE_INPUT, releaseInputProblems } from '../domain/release-input-check';
 import { Arches, FedoraRelease, ImageFamily, ImageKind } from '../domain/search-attributes';
 import { announce, identity } from './announce';
 import { describeFailure, runArchPipeline, type ArchResult } from './arch-pipeline';
@@ -19,6 +20,15 @@ export interface ImageReleaseResult {
 }
 
 export async function imageReleaseWorkflow(input: ImageReleaseInput): Promise<ImageReleaseResult> {
+  // First, before any command: refuse input the CLI and the schedules would have refused (a
+  // program that starts this workflow directly), naming each field, so no Koji task is made.
+  // A valid input issues no command here, so recorded histories replay unchanged. The patch
+  // marker is taken only on refusal: a release already running with such input before this
+  // check existed replays without the marker and goes on as it did.
+  const problems = releaseInputProblems(input);
+  if (problems.length > 0 && patched('release-input-check-v1')) {
+    throw ApplicationFailure.create({ message: describeInputProblems(problems), type: INVALID_RELEASE_INPUT, nonRetryable: true, details: [problems] });
+  }
   const { workflowId } = workflowInfo();
   upsertSearchAttributes([
     { key: FedoraRelease, value: input.release },

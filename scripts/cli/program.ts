@@ -74,6 +74,8 @@ function buildProgram(deps: CliDeps, state: RunState): Command {
     .option('--version <version>', 'Koji version (default: the release number, or Rawhide)')
     .option('--repo <url...>', 'extra package repository (repeatable)')
     .option('--arch <arch...>', "build only these arches (default: the family's)")
+    .option('--region <region...>', 'publish only to these of the configured EC2 regions (default: all of aws.regions)')
+    .option('--scm <url>', "rc/respin: the kiwi description (kickstart for Oz) to build instead of the family's, a git URL at a commit, e.g. git+https://pagure.io/fedora-kiwi-descriptions.git?#<40-hex commit>")
     .option('--scratch', 'scratch build in Koji (the default)')
     .option('--no-scratch', 'real (non-scratch) build in Koji')
     .addHelpText(
@@ -82,7 +84,8 @@ function buildProgram(deps: CliDeps, state: RunState): Command {
 Examples:
   fedimg build --family Cloud-Base-Generic --release 44 --kind rc --label 1.7 --no-scratch
   fedimg build --family Cloud-Base-AmazonEC2 --release rawhide --kind nightly
-  fedimg build --family Cloud-Base-Generic --release 44 --kind respin --label 20261122.0 --repo https://example.org/repo/`,
+  fedimg build --family Cloud-Base-Generic --release 44 --kind respin --label 20261122.0 --repo https://example.org/repo/
+  fedimg build --family Cloud-Base-AmazonEC2 --release 44 --kind respin --label 20261122.1 --arch aarch64 --region eu-west-1`,
     )
     .action(act((ctx, opts: Record<string, unknown>) => buildCommand(ctx, opts as Parameters<typeof buildCommand>[1])));
 

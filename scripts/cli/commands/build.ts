@@ -22,6 +22,7 @@ async function describeOrUndefined(ctx: CommandContext, workflowId: string): Pro
 }
 
 export async function buildCommand(ctx: CommandContext, opts: BuildOptions): Promise<void> {
+  // Every check runs here, before Temporal is even contacted: a refused request starts nothing.
   const plan = planBuild(ctx.config, opts, ctx.deps.now());
   const t = await ctx.temporal();
   const before = await describeOrUndefined(ctx, plan.workflowId);
@@ -72,10 +73,12 @@ export async function buildCommand(ctx: CommandContext, opts: BuildOptions): Pro
       arches: input.family.arches,
       scratch: input.scratch,
       ...(input.repos ? { repos: input.repos } : {}),
+      ...(input.family.destinations.includes('ec2') && input.settings.ec2 ? { regions: input.settings.ec2.regions } : {}),
       uiUrl,
     },
     () => {
-      const what = `${input.family.name} ${input.release} ${input.kind}, ${plan.name.version}-${plan.name.label}, ${input.family.arches.join(' ')}${input.scratch ? ', scratch' : ''}`;
+      const regions = input.family.destinations.includes('ec2') && opts.region?.length ? `, EC2 ${input.settings.ec2?.regions.join(' ')}` : '';
+      const what = `${input.family.name} ${input.release} ${input.kind}, ${plan.name.version}-${plan.name.label}, ${input.family.arches.join(' ')}${regions}${input.scratch ? ', scratch' : ''}`;
       const headline =
         state === 'started'
           ? `started ${plan.workflowId} (${what})`

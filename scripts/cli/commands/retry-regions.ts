@@ -8,12 +8,13 @@
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ec2ProgressQuery, retryRegionsUpdate, type PublishAmiProgress, type RegionResult } from '../../../workflows/ec2/definitions';
+import { regionProblems } from '../../../domain/request-rules';
+import { usageErrorFrom } from '../build-request';
 import type { CommandContext } from '../context';
 import { OperationalError, UsageError } from '../errors';
 
 export const EC2_CHILD_TYPE = 'publishAmiWorkflow';
 const QUERY_DEADLINE_MS = 5_000;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export interface ArchRetry {
   workflowId: string;
@@ -33,12 +34,11 @@ export function ec2ChildrenQuery(releaseId: string): string {
   return `WorkflowType = '${EC2_CHILD_TYPE}' AND WorkflowId STARTS_WITH '${releaseId}/ec2/' AND ExecutionStatus = 'Running'`;
 }
 
+/** The named regions, each an AWS region name and one of aws.regions (domain/request-rules.ts). */
 export function checkRegions(regions: string[] | undefined, configured: string[]): string[] {
   if (!regions || regions.length === 0) throw new UsageError('missing', { field: 'region', fix: 'name the failed regions, e.g. --region eu-west-1 us-east-2' });
-  for (const r of regions) {
-    if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name`, { field: 'region', fix: 'write it like eu-west-1' });
-    if (!configured.includes(r)) throw new UsageError(`${r} is not one of the configured regions`, { field: 'region', fix: `use one of ${configured.join(', ')} (aws.regions in the config)` });
-  }
+  const problems = regionProblems(regions, configured, 'region');
+  if (problems.length > 0) throw usageErrorFrom(problems);
   return [...new Set(regions)];
 }
 
