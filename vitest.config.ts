@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Forks, not threads: Temporal workers and native modules misbehave in worker threads.
-// `unit` needs nothing running; `integration` brings up (or reuses) the local stack once.
+// `unit` needs nothing running; `integration` brings up (or reuses) the local stack once;
+// `chaos` brings up a private stack of its own (scripts/chaos).
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -22,6 +23,18 @@ export default defineConfig({
           // Two cores: integration files share one stack and compete for CPU; run two at a time.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Its own stack (restarting Temporal and RabbitMQ must not hit the shared one), so no
+          // global setup; after the integration tests, alone, since it loads both cores.
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          maxWorkers: 1,
+          testTimeout: 30 * 60_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

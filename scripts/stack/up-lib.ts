@@ -25,7 +25,7 @@ export async function stackUp(config: Config, opts: { withWorker?: boolean; log?
   return reports;
 }
 
-async function bringUp(s: StackService, log: (l: string) => void, alwaysRestart = false): Promise<UpReport> {
+export async function bringUp(s: StackService, log: (l: string) => void, alwaysRestart = false): Promise<UpReport> {
   if (!alwaysRestart && (await s.healthy())) return { service: s.name, address: s.address, state: 'reused' };
   log(`starting ${s.name}`);
   try {

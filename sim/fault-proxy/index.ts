@@ -8,3 +8,4 @@ export type { RequestInfo } from './request-info';
 export { seededRandom } from './prng';
 export { ec2Error, ec2Ok, s3SlowDown, ebsError, ebsThrottled, ebsInternal, plain500 } from './aws-faults';
 export { imagesPendingFor, imagesPendingForMs, snapshotsPendingFor, ebsBlockSize, imagesCreatedDaysAgo } from './aws-rewrites';
+export { spreadFaults, kojiServerOffline, serviceUnavailable } from './spread';

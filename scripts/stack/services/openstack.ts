@@ -24,9 +24,8 @@ const PYTHON = '/usr/bin/python3';
 
 export const OPENSTACK_DIR = join(STACK_DIR, 'openstack');
 export const OPENSTACK_PASSWORD_FILE = join(STACK_DIR, 'secrets', 'openstack-password');
-const GLANCE_HOST = '127.0.0.1';
-const GLANCE_PORT = 19292;
-export const GLANCE_URL = `http://${GLANCE_HOST}:${GLANCE_PORT}`;
+/** Where Glance listens unless the settings' `openstack.imageEndpoint` names another loopback port. */
+export const GLANCE_URL = 'http://127.0.0.1:19292';
 /** Generous: the answer of a healthy service may wait behind other services' blocking checks. */
 const PROBE_TIMEOUT_MS = 10_000;
 const KEYSTONE_CONF = join(OPENSTACK_DIR, 'keystone.conf');
@@ -57,7 +56,7 @@ export function keystoneService(config: Config): StackService {
     async start() {
       if (await alreadyRunning('keystone', host, port)) return;
       const password = ensurePassword();
-      renderConfigs(base, password);
+      renderConfigs(base, password, glanceAddress(config).port);
       await initialiseKeystone(base, password);
       if (await alreadyRunning('keystone', host, port)) return;
       startDetached('keystone', 'keystone-wsgi-public', ['--host', host, '--port', String(port), '--', '--config-file', KEYSTONE_CONF]);
@@ -70,9 +69,11 @@ export function keystoneService(config: Config): StackService {
 export function glanceService(config: Config): StackService {
   const { base: keystone } = keystoneAddress(config);
   const region = config.openstack.region;
+  const glance = glanceAddress(config);
+  const url = glance.url;
   return {
     name: 'glance',
-    address: GLANCE_URL,
+    address: url,
     startTimeoutS: 120,
     async ensureInstalled(log) {
       ensureDebianPackages(PACKAGES, log);
@@ -80,15 +81,15 @@ export function glanceService(config: Config): StackService {
       if (!existsSync(GLANCE_MODULE)) ensureDebianPackages({ [GLANCE_MODULE]: 'python3-glance' }, log);
     },
     async start() {
-      if (await alreadyRunning('glance', GLANCE_HOST, GLANCE_PORT)) return;
+      if (await alreadyRunning('glance', glance.host, glance.port)) return;
       const password = ensurePassword();
-      renderConfigs(keystone, password);
+      renderConfigs(keystone, password, glance.port);
       if (!existsSync(GLANCE_MARKER)) {
         await run(PYTHON, ['-m', 'glance.cmd.manage', '--config-file', GLANCE_CONF, 'db_sync'], { timeout: 300_000 });
         writeFileSync(GLANCE_MARKER, `${new Date().toISOString()}\n`);
       }
       // Looked again: another stack:up may have started it meanwhile.
-      if (!(await alreadyRunning('glance', GLANCE_HOST, GLANCE_PORT))) {
+      if (!(await alreadyRunning('glance', glance.host, glance.port))) {
         // Glance needs Keystone only to check tokens, so it boots (~10 s of imports) while
         // Keystone does; start() returns once the catalogue lists it, before the health wait.
         startDetached('glance', PYTHON, ['-m', 'glance.cmd.api', '--config-file', GLANCE_CONF]);
@@ -96,14 +97,24 @@ export function glanceService(config: Config): StackService {
       if (!(await waitUntil(() => keystoneHealthy(keystone), 120_000))) {
         throw new Error(`Keystone at ${keystone} is not answering, so Glance cannot be registered in its catalogue`);
       }
-      await registerImageEndpoint(keystone, password, region, GLANCE_URL);
+      await registerImageEndpoint(keystone, password, region, url);
     },
     async healthy() {
       // oslo's healthcheck middleware sits before the token check in the paste pipeline.
-      return (await probeHttp(`${GLANCE_URL}/healthcheck`, { timeoutMs: PROBE_TIMEOUT_MS, expectOk: true })).ok;
+      return (await probeHttp(`${url}/healthcheck`, { timeoutMs: PROBE_TIMEOUT_MS, expectOk: true })).ok;
     },
     stop: () => stopRecorded('glance'),
   };
+}
+
+/**
+ * Glance's listen address: the configured image endpoint when it is on loopback (a second stack,
+ * such as the chaos run's, sets it to its own port), else the default 127.0.0.1:19292.
+ */
+function glanceAddress(config: Config): { host: string; port: number; url: string } {
+  const configured = config.openstack.imageEndpoint ? new URL(config.openstack.imageEndpoint) : undefined;
+  const u = configured && configured.hostname === '127.0.0.1' && configured.port !== '' ? configured : new URL(GLANCE_URL);
+  return { host: u.hostname, port: Number(u.port), url: `${u.protocol}//${u.host}` };
 }
 
 function keystoneAddress(config: Config): { host: string; port: number; base: string } {
@@ -139,9 +150,9 @@ export function ensurePassword(): string {
   return password;
 }
 
-function renderConfigs(keystone: string, password: string): void {
+function renderConfigs(keystone: string, password: string, glancePort: number): void {
   for (const d of ['fernet', 'cred', 'images', 'staging', 'tasks']) mkdirSync(join(OPENSTACK_DIR, d), { recursive: true });
-  const fill = (t: string) => t.replaceAll('@STATE@', OPENSTACK_DIR).replaceAll('@KEYSTONE@', keystone);
+  const fill = (t: string) => t.replaceAll('@STATE@', OPENSTACK_DIR).replaceAll('@KEYSTONE@', keystone).replaceAll('@GLANCE_PORT@', String(glancePort));
   writeFileSync(KEYSTONE_CONF, fill(KEYSTONE_CONF_TEMPLATE));
   writeFileSync(GLANCE_PASTE, fill(GLANCE_PASTE_TEMPLATE));
   // Glance's own token checks log in as admin: the file carries the password, so 0600.
@@ -239,7 +250,7 @@ provider = fernet
 const GLANCE_CONF_TEMPLATE = `# Rendered by scripts/stack/services/openstack.ts
 [DEFAULT]
 bind_host = 127.0.0.1
-bind_port = 19292
+bind_port = @GLANCE_PORT@
 workers = 0
 enabled_backends = local:file
 node_staging_uri = file://@STATE@/staging

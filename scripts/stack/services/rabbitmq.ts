@@ -11,12 +11,19 @@ import { ensureDebianPackages } from '../debian';
 import { startDetached, stopRecorded, waitUntil } from '../process';
 import type { StackService } from '../service';
 
-const NODE = 'fedimg@localhost';
-const DIST_PORT = '25673';
+/**
+ * The node name and Erlang distribution port, derived from the AMQP port so a second stack (the
+ * chaos run's) gets its own node beside the default one; the default port keeps the names the
+ * local stack always had (fedimg@localhost, 25673).
+ */
+export function rabbitmqNode(port: number): { node: string; distPort: string } {
+  return port === 5672 ? { node: 'fedimg@localhost', distPort: '25673' } : { node: `fedimg-${port}@localhost`, distPort: String(port + 20001) };
+}
 
 export function rabbitmqService(config: Config): StackService {
   const bus = new URL(config.bus.url);
   const port = Number(bus.port || 5672);
+  const { node: NODE, distPort: DIST_PORT } = rabbitmqNode(port);
   const dir = join(STACK_DIR, 'rabbitmq');
   const env = {
     ERL_EPMD_ADDRESS: '127.0.0.1',
