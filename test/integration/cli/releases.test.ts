@@ -192,7 +192,7 @@ describe('fedimg build, status, list, cancel', () => {
 describe('fedimg as a program', () => {
   it('runs through npm run fedimg / the bin and exits 2 on a usage error without a stack trace', async () => {
     const bin = fileURLToPath(new URL('../../../scripts/cli/fedimg.mjs', import.meta.url));
-    const r = await promisify(execFile)(process.execPath, [bin, 'build', '--family', 'Cloud-Base-Generic', '--release', 'f44', '--kind', 'rc']).then(
+    const r = await promisify(execFile)(process.execPath, [bin, 'build', '--family', 'Cloud-Base-Generic', '--release', 'f44', '--kind', 'rc', '--label', '1.7']).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
