@@ -12,14 +12,12 @@
 //
 // Families are isolated: one whose listing fails is reported and the others go on; one image
 // whose deletion fails is reported and the others go on.
-import { proxyActivities, setHandler, defineQuery, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, defineQuery, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { GlanceRetentionActivities } from '../activities/glance-retention';
-import { releaseVersion } from '../domain/build-names';
 import { planGlanceNightlyRetention, type GlanceRetentionDeletion } from '../domain/glance-retention';
-import { MESSAGE_ARCHES, messageRelease, retentionActionV1 } from '../domain/messages';
 import { ImageStage } from '../domain/search-attributes';
-import { announce } from './announce';
 import { rootCause } from './ec2/activity-options';
+import { announceRetention } from './retention-announce';
 
 export interface GlanceRetentionInput {
   /** The families to prune, with the subvariant their messages carry. */
@@ -125,28 +123,22 @@ export async function glanceRetentionWorkflow(input: GlanceRetentionInput): Prom
 }
 
 async function announceRemoval(entry: GlanceRetentionActionResult, subvariant: string, bus: NonNullable<GlanceRetentionInput['announce']>): Promise<void> {
-  try {
-    if (entry.release === undefined || entry.buildId === undefined) throw new Error('the image has no fedimg_release/fedimg_build property');
-    const arch = MESSAGE_ARCHES.find((a) => a === entry.arch);
-    if (!arch) throw new Error(`the image's architecture "${entry.arch ?? ''}" is not one messages carry`);
-    entry.messageId = await announce(retentionActionV1, {
-      family: entry.family,
-      subvariant,
-      release: messageRelease(entry.release, bus.rawhideRelease),
-      version: releaseVersion(entry.release),
-      compose_id: entry.buildId,
-      build_kind: 'nightly',
+  const sent = await announceRetention(
+    {
       action: 'removed',
       destination: 'glance',
-      architecture: arch,
+      family: entry.family,
+      subvariant,
+      release: entry.release,
+      composeId: entry.buildId,
+      arch: entry.arch,
       region: bus.region,
-      resource_id: entry.imageId,
-      resource_name: entry.name || entry.imageId,
+      resourceId: entry.imageId,
+      resourceName: entry.name,
       reason: entry.reason,
-      run_id: workflowInfo().workflowId,
-    });
-  } catch (err) {
-    // A message the schema refuses (an image with odd properties) must not undo the deletion.
-    entry.announceError = rootCause(err).message;
-  }
+    },
+    bus.rawhideRelease,
+  );
+  if ('messageId' in sent) entry.messageId = sent.messageId;
+  else entry.announceError = sent.error;
 }

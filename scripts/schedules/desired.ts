@@ -195,6 +195,8 @@ function retentionSchedules(config: Config, owner: string, problems: ScheduleCon
       dryRun,
       regions,
       maxConcurrentRegions: config.aws.maxConcurrentRegions,
+      // An AMI names its family in a tag; the message also wants the family's subvariant.
+      announce: { subvariants: Object.fromEntries(config.families.map((f) => [f.name, f.subvariant])), rawhideRelease: config.bus.rawhideRelease },
     };
     out.push({
       ...base(path, s, spec, owner),

@@ -3,10 +3,16 @@
 // images tagged protected/official, are never touched), then take each through deprecation ->
 // loss of public access -> deregistration + snapshot deletion. A dry run only lists the actions.
 // Regions are isolated: one failing region is reported and the others go on.
+//
+// With `announce`, each deprecation and each deregistration is announced on the bus as
+// fedimg.retention.action.v1 (deprecated / removed), as the Glance retention announces its
+// deletions, so the catalogue stops offering the image. Runs without it (every run started before
+// announcements existed) schedule exactly the commands they did, so no patch marker is needed.
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Ec2Activities } from '../../activities/ec2';
 import { deprecationTime } from '../../domain/ec2';
 import { planRetention, type RetentionAction, type RetentionStep } from '../../domain/ec2-retention';
+import { announceRetention } from '../retention-announce';
 import { apiActivityOptions, rootCause, type ActivityRetryInput } from './activity-options';
 
 export interface Ec2RetentionInput {
@@ -17,6 +23,8 @@ export interface Ec2RetentionInput {
   stageGapDays?: number;
   maxConcurrentRegions?: number;
   retry?: ActivityRetryInput;
+  /** Announce each deprecation and removal; unset: announce nothing. Subvariants by family name. */
+  announce?: { subvariants: Record<string, string>; rawhideRelease: number };
 }
 
 export interface Ec2RetentionActionResult extends RetentionAction {
@@ -24,6 +32,10 @@ export interface Ec2RetentionActionResult extends RetentionAction {
   /** Steps that ran (all of them when done). */
   completed: RetentionStep[];
   error?: string;
+  /** Bus message ids of the announcements sent for this image. */
+  messageIds?: string[];
+  /** Why an announcement was not sent (e.g. the image lacks its FedoraCompose tag). */
+  announceErrors?: string[];
 }
 
 export interface Ec2RetentionResult {
@@ -47,6 +59,7 @@ export async function ec2RetentionWorkflow(input: Ec2RetentionInput): Promise<Ec
     try {
       const images = await act.ec2ListManagedImages({ region });
       const plan = planRetention(images, { nowMs, olderThanDays: input.olderThanDays, stageGapDays: input.stageGapDays ?? 0 });
+      const tagsOf = new Map(images.map((i) => [i.imageId, i.tags]));
       result.kept.push(...plan.kept);
       for (const action of plan.actions) {
         const entry: Ec2RetentionActionResult = { ...action, outcome: input.dryRun ? 'planned' : 'done', completed: [] };
@@ -59,6 +72,7 @@ export async function ec2RetentionWorkflow(input: Ec2RetentionInput): Promise<Ec
             else if (step === 'make-private') await act.ec2SetImagePublic({ ...ref, snapshotIds: action.snapshotIds, public: false });
             else await act.ec2DeregisterImage({ ...ref, snapshotIds: action.snapshotIds });
             entry.completed.push(step);
+            if (input.announce && step !== 'make-private') await announceStep(entry, step, tagsOf.get(action.imageId) ?? {}, { ...input.announce, olderThanDays: input.olderThanDays });
           }
         } catch (err) {
           entry.outcome = 'failed';
@@ -74,4 +88,31 @@ export async function ec2RetentionWorkflow(input: Ec2RetentionInput): Promise<Ec
 
   await Promise.all(input.regions.map(runRegion));
   return result;
+}
+
+async function announceStep(
+  entry: Ec2RetentionActionResult,
+  step: 'deprecate' | 'deregister',
+  tags: Record<string, string>,
+  bus: NonNullable<Ec2RetentionInput['announce']> & { olderThanDays: number },
+): Promise<void> {
+  const family = tags.FedoraFamily;
+  const sent = await announceRetention(
+    {
+      action: step === 'deprecate' ? 'deprecated' : 'removed',
+      destination: 'ec2',
+      family,
+      subvariant: family === undefined ? undefined : bus.subvariants[family],
+      release: tags.FedoraRelease,
+      composeId: tags.FedoraCompose,
+      arch: tags.Arch,
+      region: entry.region,
+      resourceId: entry.imageId,
+      resourceName: entry.name,
+      reason: `nightly ${entry.ageDays} days old (limit ${bus.olderThanDays})`,
+    },
+    bus.rawhideRelease,
+  );
+  if ('messageId' in sent) (entry.messageIds ??= []).push(sent.messageId);
+  else (entry.announceErrors ??= []).push(sent.error);
 }

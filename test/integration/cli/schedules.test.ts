@@ -112,7 +112,14 @@ describe('fedimg schedules', () => {
       const ec2 = await client.schedule.getHandle(id('ec2-retention')).describe();
       expect(ec2.action).toMatchObject({ workflowType: 'ec2RetentionWorkflow', workflowId: `sched/${id('ec2-retention')}`, taskQueue: configA.temporal.taskQueues.orchestration });
       expect(ec2.action.type === 'startWorkflow' && ec2.action.args).toEqual([
-        { olderThanDays: configA.aws.nightlyDeprecateAfterDays, stageGapDays: 7, dryRun: true, regions: retentionRegions, maxConcurrentRegions: configA.aws.maxConcurrentRegions },
+        {
+          olderThanDays: configA.aws.nightlyDeprecateAfterDays,
+          stageGapDays: 7,
+          dryRun: true,
+          regions: retentionRegions,
+          maxConcurrentRegions: configA.aws.maxConcurrentRegions,
+          announce: { subvariants: { [famG]: 'Cloud_Base', [famE]: 'Cloud_Base' }, rawhideRelease: configA.bus.rawhideRelease },
+        },
       ]);
       expect(ec2.memo).toEqual({ fedimg: { owner, configId: `${tag}-ec2-retention` } });
       const glance = await client.schedule.getHandle(id('glance-retention')).describe();

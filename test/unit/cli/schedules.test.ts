@@ -217,7 +217,16 @@ describe('retention schedules', () => {
         workflowId: 'sched/fedimg-ec2-nightly-retention',
         taskQueue: 'fedimg',
         // Deprecation starts at the date publishing already set (aws.nightlyDeprecateAfterDays).
-        args: [{ olderThanDays: 30, stageGapDays: 7, dryRun: false, regions: testConfig().aws.regions, maxConcurrentRegions: 8 }],
+        args: [
+          {
+            olderThanDays: 30,
+            stageGapDays: 7,
+            dryRun: false,
+            regions: testConfig().aws.regions,
+            maxConcurrentRegions: 8,
+            announce: { subvariants: { 'Cloud-Base-Generic': 'Cloud_Base', 'Cloud-Base-AmazonEC2': 'Cloud_Base', 'Cloud-Base-Oz': 'Cloud_Base' }, rawhideRelease: 46 },
+          },
+        ],
       },
     });
     expect(byKind['glance-retention']).toMatchObject({
