@@ -2,8 +2,9 @@
 // (imageWorkflowId), started with USE_EXISTING: repeating the command while it runs returns the
 // same workflow; once it has completed, the name is taken (ALLOW_DUPLICATE_FAILED_ONLY), so a
 // second build needs a new --label, while a failed or canceled one can simply be run again.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { defaultPayloadConverter, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
+import type { ImageReleaseInput } from '../../../domain/image-release';
 import { Arches } from '../../../domain/search-attributes';
 import type { imageReleaseWorkflow } from '../../../workflows/image-release';
 import { planBuild, type BuildOptions } from '../build-request';
@@ -21,6 +22,17 @@ async function describeOrUndefined(ctx: CommandContext, workflowId: string): Pro
   }
 }
 
+/** The input a run was started with: the first event of its history (one page of one event). */
+async function startedInput(ctx: CommandContext, workflowId: string, runId: string): Promise<ImageReleaseInput | undefined> {
+  const t = await ctx.temporal();
+  const page = await t.client.workflowService.getWorkflowExecutionHistory({ namespace: t.namespace, execution: { workflowId, runId }, maximumPageSize: 1 });
+  const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<ImageReleaseInput>(payload) : undefined;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => [...new Set(a)].sort().join(' ') === [...new Set(b)].sort().join(' ');
+const scmOf = (i: ImageReleaseInput) => (i.family.koji.kind === 'kiwi' ? i.family.koji.descriptionScm : i.family.koji.kickstartScm);
+
 export async function buildCommand(ctx: CommandContext, opts: BuildOptions): Promise<void> {
   // Every check runs here, before Temporal is even contacted: a refused request starts nothing.
   const plan = planBuild(ctx.config, opts, ctx.deps.now());
@@ -33,6 +45,22 @@ export async function buildCommand(ctx: CommandContext, opts: BuildOptions): Pro
       throw new UsageError(`${plan.workflowId} is already running for ${running.join(', ')}, not ${wanted.join(', ')}`, {
         field: 'arch',
         fix: 'repeat it with the same arches to follow that run, or give another --label for a separate build',
+      });
+    }
+    // USE_EXISTING would hand back that run as if it were this request: say so when it is not.
+    const started = await startedInput(ctx, plan.workflowId, before.runId);
+    const wantedRegions = plan.input.family.destinations.includes('ec2') ? plan.input.settings.ec2?.regions : undefined;
+    const runningRegions = started?.settings.ec2?.regions;
+    if (wantedRegions && runningRegions && !sameSet(wantedRegions, runningRegions)) {
+      throw new UsageError(`${plan.workflowId} is already running for EC2 regions ${runningRegions.join(', ')}, not ${wantedRegions.join(', ')}`, {
+        field: 'region',
+        fix: 'repeat it with the same regions to follow that run, or give another --label for a separate build',
+      });
+    }
+    if (started && scmOf(started) !== scmOf(plan.input)) {
+      throw new UsageError(`${plan.workflowId} is already running from ${scmOf(started)}, not ${scmOf(plan.input)}`, {
+        field: 'scm',
+        fix: 'repeat it with the same --scm to follow that run, or give another --label for a separate build',
       });
     }
   }

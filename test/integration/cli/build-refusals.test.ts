@@ -101,6 +101,17 @@ describe('fedimg build: bad input starts nothing', () => {
       const input = (await client.workflow.getHandle(id).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       const started = JSON.parse(Buffer.from(input as Uint8Array).toString('utf8')) as ImageReleaseInput;
       expect(started.settings.ec2?.regions).toEqual(['eu-west-1']);
+
+      // The same name asked again with other regions or another description is not that run.
+      const again = await cli(config, [...respin, '--arch', 'aarch64', '--region', 'eu-west-1', '--scm', SCM, '--json']);
+      expect(again.json).toMatchObject({ state: 'running', started: false });
+      const otherRegions = await cli(config, [...respin, '--arch', 'aarch64', '--scm', SCM]);
+      expect(otherRegions.code).toBe(2);
+      expect(otherRegions.err).toContain(`fedimg build: region: ${id} is already running for EC2 regions eu-west-1, not us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1`);
+      const otherScm = await cli(config, [...respin, '--arch', 'aarch64', '--region', 'eu-west-1']);
+      expect(otherScm.code).toBe(2);
+      expect(otherScm.err).toContain(`fedimg build: scm: ${id} is already running from ${SCM}, not git+https://pagure.io/fedora-kiwi-descriptions.git?#`);
+      expect(kojiTasks()).toHaveLength(1);
       await client.workflow.getHandle(id).terminate('test: the valid respin only had to reach Koji');
     });
   });
