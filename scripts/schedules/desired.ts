@@ -147,6 +147,11 @@ export function desiredSchedules(config: Config, owner: string = DEFAULT_OWNER):
         );
         return;
       }
+      if (checked.release.input.release !== s.release) {
+        // The template carries the config's text; the workflow refuses "044" for "44".
+        problems.push({ path: `${path}.release`, message: `"${s.release}" is not written the canonical way; write "${checked.release.input.release}"` });
+        return;
+      }
       const scheduleId = scheduleIdFor(s.id);
       // The name is the schedule run's business; the template is everything else of a release.
       const { name: _name, kind: _kind, ...template } = releaseInput(config, {

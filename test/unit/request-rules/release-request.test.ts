@@ -124,3 +124,14 @@ describe('the schedules', () => {
     expect(schedules.map((s) => s.configId)).toContain('cloud-base-generic-rawhide-nightly');
   });
 });
+
+describe('the schedules, release spelling', () => {
+  it('refuse a schedule release with leading zeros, which the workflow would refuse at 4 a.m.', () => {
+    const config = testConfig((c) => {
+      c.families[0]!.schedules[1]!.release = '044';
+    });
+    const { schedules, problems: found } = desiredSchedules(config);
+    expect(found).toEqual([{ path: 'families[0].schedules[1].release', message: '"044" is not written the canonical way; write "44"' }]);
+    expect(schedules.map((s) => s.configId)).not.toContain('cloud-base-generic-44-weekly');
+  });
+});
