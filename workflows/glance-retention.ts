@@ -12,7 +12,7 @@
 //
 // Families are isolated: one whose listing fails is reported and the others go on; one image
 // whose deletion fails is reported and the others go on.
-import { proxyActivities, setHandler, defineQuery, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, defineQuery, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { GlanceRetentionActivities } from '../activities/glance-retention';
 import { planGlanceNightlyRetention, type GlanceRetentionDeletion } from '../domain/glance-retention';
 import { ImageStage } from '../domain/search-attributes';
@@ -72,12 +72,14 @@ export async function glanceRetentionWorkflow(input: GlanceRetentionInput): Prom
     retry: { initialInterval: input.retry?.initialIntervalMs ?? 2_000, backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: input.retry?.maximumAttempts ?? 10 },
   });
   const nowMs = input.asOf !== undefined ? Date.parse(input.asOf) : Date.now();
+  if (Number.isNaN(nowMs)) throw ApplicationFailure.nonRetryable(`asOf: expected an ISO 8601 time such as 2026-11-22T07:45:00Z, found "${input.asOf}"`, 'BadRetentionInput');
   const result: GlanceRetentionResult = { dryRun: input.dryRun, now: new Date(nowMs).toISOString(), olderThanDays: input.olderThanDays, actions: [], kept: [], familyErrors: [] };
   const progress: GlanceRetentionProgress = { stage: 'listing', planned: 0, deleted: 0, failed: 0, kept: 0 };
   setHandler(glanceRetentionProgressQuery, () => progress);
   const stage = (s: GlanceRetentionProgress['stage']) => {
     progress.stage = s;
-    const text = s === 'done' ? (input.dryRun ? `dry run: ${progress.planned} to delete` : `done: ${progress.deleted} deleted, ${progress.failed} failed`) : s;
+    const unlisted = result.familyErrors.length > 0 ? `, ${result.familyErrors.length} families not listed` : '';
+    const text = s === 'done' ? (input.dryRun ? `dry run: ${progress.planned} to delete${unlisted}` : `done: ${progress.deleted} deleted, ${progress.failed} failed${unlisted}`) : s;
     upsertSearchAttributes([{ key: ImageStage, value: text }]);
   };
   stage('listing');

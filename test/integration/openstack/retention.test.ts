@@ -163,6 +163,15 @@ describe('glanceRetentionWorkflow', () => {
       const again = await (await start(false, '-again')).result();
       expect(again.actions).toEqual([]);
       expect(again.familyErrors).toEqual([]);
+
+      // A bad clock in the input fails the run at once, naming the field, and touches nothing.
+      const bad = client.workflow.execute(glanceRetentionWorkflow, {
+        taskQueue: queue,
+        workflowId: `glance-retention-${run}-bad`,
+        args: [{ ...input(false), asOf: 'next tuesday' }],
+      });
+      await expect(bad).rejects.toMatchObject({ cause: { message: expect.stringContaining('asOf: expected an ISO 8601 time') } });
+      for (const id of [old.onlyAarch64, old.rc, old.otherFamily, old.foreign, young]) expect(await exists(id), id).toBe(true);
     });
   });
 });
