@@ -1,7 +1,7 @@
 // The download client against a real HTTP server on loopback that can drop the connection mid-
 // body: resumes with Range, verifies size and sha256, and leaves nothing behind on a mismatch.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ const sha = createHash('sha256').update(body).digest('hex');
 let server: Server;
 let base: string;
 let resetAfter: number | undefined;
+let stallAfter: number | undefined;
+let rangeStartsAt: number | undefined;
 let ignoreRange = false;
 let served = 0;
 const ranges: string[] = [];
@@ -27,9 +29,18 @@ beforeAll(async () => {
     }
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     ranges.push(req.headers.range ?? '');
-    const start = range && !ignoreRange ? Number(range[1]) : 0;
+    const start = range && !ignoreRange ? (rangeStartsAt ?? Number(range[1])) : 0;
     const slice = body.subarray(start);
-    res.writeHead(range && !ignoreRange ? 206 : 200, { 'Content-Length': slice.length, 'Accept-Ranges': 'bytes' });
+    const headers: Record<string, string | number> = { 'Content-Length': slice.length, 'Accept-Ranges': 'bytes' };
+    if (range && !ignoreRange) headers['Content-Range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+    res.writeHead(range && !ignoreRange ? 206 : 200, headers);
+    if (stallAfter !== undefined) {
+      // Sends the first bytes, then nothing more, like a server that hangs mid-body.
+      const cut = stallAfter;
+      stallAfter = undefined;
+      res.write(slice.subarray(0, cut));
+      return;
+    }
     if (resetAfter !== undefined) {
       const cut = resetAfter;
       resetAfter = undefined;
@@ -45,9 +56,14 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 beforeEach(() => {
   resetAfter = undefined;
+  stallAfter = undefined;
+  rangeStartsAt = undefined;
   ignoreRange = false;
   served = 0;
   ranges.length = 0;
@@ -84,6 +100,50 @@ describe('trusted download', () => {
     const r = await downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha });
     expect(readFileSync(d).equals(body)).toBe(true);
     expect(r.sha256).toBe(sha);
+  });
+
+  it('starts over when a 206 carries a different range than the one asked for', async () => {
+    const d = dest();
+    writeFileSync(d, body.subarray(0, 5000));
+    rangeStartsAt = 4000;
+    const r = await downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha });
+    expect(ranges).toEqual(['bytes=5000-', '']);
+    expect(r).toMatchObject({ resumedFrom: 0, transferred: body.length, sha256: sha });
+    expect(readFileSync(d).equals(body)).toBe(true);
+  });
+
+  it('stops on cancellation, keeps what arrived on disk, and a later call resumes from it', async () => {
+    const d = dest();
+    stallAfter = 2 * 1024 * 1024;
+    const ac = new AbortController();
+    const first = downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha, signal: ac.signal });
+    // Cancel once the first MiB is on disk; the server sends nothing after its first 2 MiB.
+    const until = Date.now() + 10_000;
+    while ((existsSync(d) ? statSync(d).size : 0) < 1024 * 1024 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    const kept = readFileSync(d);
+    expect(kept.length).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(kept.length).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(kept.equals(body.subarray(0, kept.length))).toBe(true);
+    const r = await downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha });
+    expect(r).toMatchObject({ resumedFrom: kept.length, transferred: body.length - kept.length, sha256: sha });
+    expect(ranges.at(-1)).toBe(`bytes=${kept.length}-`);
+  });
+
+  it('reports progress offsets that are already on disk', async () => {
+    const d = dest();
+    const seen: Array<{ offset: number; onDisk: number }> = [];
+    await downloadVerified({
+      url: `${base}/image.raw`,
+      dest: d,
+      expectedSize: body.length,
+      progressEveryBytes: 512 * 1024,
+      onProgress: ({ offset }) => seen.push({ offset, onDisk: statSync(d).size }),
+    });
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const s of seen) expect(s.onDisk).toBeGreaterThanOrEqual(s.offset);
+    expect(seen.map((s) => s.offset)).toEqual([...seen.map((s) => s.offset)].sort((a, b) => a - b));
   });
 
   it('refuses a file whose sha256 differs and removes it', async () => {
