@@ -184,6 +184,7 @@ function printTable(r: ScaleBenchResult): void {
   console.log(
     [
       `${r.releases} releases at once on one worker: ${FAMILY}, x86_64 + aarch64, ${r.imageMiB} MiB disks, qcow2 + raw.tar.xz, downloads + EC2 in ${r.regions.join(', ')}`,
+      ...p.filter((x) => x.outcome !== 'published').map((x) => `NOT PUBLISHED: ${x.workflowId} (${x.outcome})`),
       `published ${r.published}/${r.releases}; wall time for all ${s(r.wallMs)}; throughput ${r.releasesPerMinute.toFixed(1)} releases/min`,
       `worker RSS: peak while the releases ran ${r.worker.runPeakRssMiB.toFixed(0)} MiB (sampled every 250 ms); VmHWM over its life ${r.worker.hwmMiB.toFixed(0)} MiB`,
       `  (after start, idle: RSS ${r.worker.idleRssMiB.toFixed(0)} MiB, VmHWM ${r.worker.startHwmMiB.toFixed(0)} MiB: bundling the workflow code at start)`,
