@@ -31,10 +31,11 @@ const program = new Command('chaos')
   .option('--port-offset <n>', 'added to every port of the default local stack', int('--port-offset', 1), d.portOffset)
   .option('--stack-dir <dir>', 'state folder of the chaos stack (wiped at start)', d.stackDir)
   .option('--gaps <min-max>', 'seconds between disruptions', gaps, d.gapSeconds)
+  .option('--spread <seconds>', 'the releases start evenly spread over this many seconds', int('--spread', 0), d.startSpreadSeconds)
   .option('--timeout <minutes>', 'give up waiting for the releases after this long', int('--timeout', 1), d.timeoutMinutes)
   .option('--keep', 'leave the chaos stack running afterwards', false);
 program.parse();
-const o = program.opts<{ releases: number; seed: number; kills: number; faultRate: number; portOffset: number; stackDir: string; gaps: [number, number]; timeout: number; keep: boolean }>();
+const o = program.opts<{ releases: number; seed: number; kills: number; faultRate: number; portOffset: number; stackDir: string; gaps: [number, number]; spread: number; timeout: number; keep: boolean }>();
 
 try {
   const report = await runChaos({
@@ -45,6 +46,7 @@ try {
     portOffset: o.portOffset,
     stackDir: o.stackDir,
     gapSeconds: o.gaps,
+    startSpreadSeconds: o.spread,
     timeoutMinutes: o.timeout,
     keep: o.keep,
     log: (l) => console.error(`chaos: ${l}`),

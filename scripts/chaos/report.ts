@@ -5,7 +5,7 @@ import type { ChaosReport } from './run';
 export function formatReport(r: ChaosReport): string {
   const o = r.options;
   const lines: string[] = [];
-  lines.push(`chaos run: ${o.releases} releases, seed ${o.seed}, ${o.kills} worker kills, Temporal and RabbitMQ restarted once, faults on ${Math.round(o.faultRate * 100)}% of calls`);
+  lines.push(`chaos run: ${o.releases} releases started over ${o.startSpreadSeconds} s, seed ${o.seed}, ${o.kills} worker kills, Temporal and RabbitMQ restarted once, faults on ${Math.round(o.faultRate * 100)}% of calls`);
   lines.push('');
   lines.push('disruptions:');
   for (const d of r.disruptions) {

@@ -30,6 +30,8 @@ export interface ChaosOptions {
   stackDir: string;
   /** Seconds between disruptions, drawn between these two. */
   gapSeconds: [number, number];
+  /** The releases start evenly spread over this many seconds (all at once: 0). */
+  startSpreadSeconds: number;
   /** Give up waiting for the releases after this long. */
   timeoutMinutes: number;
   /** Leave the chaos stack running afterwards. */
@@ -66,6 +68,7 @@ export const DEFAULT_CHAOS_OPTIONS: Omit<ChaosOptions, 'log'> = {
   portOffset: 100,
   stackDir: join(REPO_ROOT, '.stack', 'chaos'),
   gapSeconds: [8, 25],
+  startSpreadSeconds: 60,
   timeoutMinutes: 30,
   keep: false,
 };
@@ -110,15 +113,34 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const releases: ChaosRelease[] = [];
     const family = cfg.stack.families.find((f) => f.name === CHAOS_FAMILY);
     if (!family) throw new Error('the chaos config lost its family');
-    for (let i = 1; i <= opts.releases; i++) {
-      const name = { version: '44', label: `${opts.seed}.${i}` };
+    const inputs = Array.from({ length: opts.releases }, (_, k) => {
+      const name = { version: '44', label: `${opts.seed}.${k + 1}` };
       const workflowId = imageWorkflowId(CHAOS_FAMILY, '44', name);
-      const input = releaseInput(cfg.stack, { family: CHAOS_FAMILY, release: '44', kind: 'rc', name, scratch: false });
-      await client.workflow.start('imageReleaseWorkflow', { taskQueue: cfg.stack.temporal.taskQueues.orchestration, workflowId, args: [input] });
       releases.push({ workflowId, family: CHAOS_FAMILY, release: '44', name, subvariant: family.subvariant, arches: family.arches });
-    }
-    log(`started ${releases.length} releases: ${releases.map((r) => r.workflowId).join(', ')}`);
+      return { workflowId, input: releaseInput(cfg.stack, { family: CHAOS_FAMILY, release: '44', kind: 'rc', name, scratch: false }) };
+    });
+    // Releases start spread over startSpreadSeconds, so disruptions meet every phase of one.
     const releasesStarted = Date.now();
+    const notStarted = new Set(releases.map((r) => r.workflowId));
+    const starting = (async () => {
+      for (const [k, { workflowId, input }] of inputs.entries()) {
+        const at = inputs.length > 1 ? (k * opts.startSpreadSeconds) / (inputs.length - 1) : 0;
+        await sleep(Math.max(0, releasesStarted + at * 1000 - Date.now()));
+        // Temporal may be restarting just then: try again until it answers.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.workflow.start('imageReleaseWorkflow', { taskQueue: cfg.stack.temporal.taskQueues.orchestration, workflowId, args: [input] });
+            break;
+          } catch (err) {
+            if (attempt >= 60) throw err;
+            await sleep(2000);
+          }
+        }
+        notStarted.delete(workflowId);
+        log(`t+${Math.round((Date.now() - releasesStarted) / 1000)}s started ${workflowId}`);
+      }
+    })();
+    starting.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
 
     const random = seededRandom(opts.seed);
     const plan = shuffle<Disruption['kind']>(['restart temporal', 'restart rabbitmq', ...Array<Disruption['kind']>(opts.kills).fill('kill worker')], random);
@@ -127,7 +149,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (const kind of plan) {
       const [lo, hi] = opts.gapSeconds;
       await sleep((lo + random() * (hi - lo)) * 1000);
-      const running = await runningReleases(client, releases);
+      const started = () => releases.filter((r) => !notStarted.has(r.workflowId));
+      let running = await runningReleases(client, started());
+      // Between two releases: the disruption waits for the next one, so it hits a running release.
+      while (running.length === 0 && notStarted.size > 0) {
+        await sleep(1000);
+        running = await runningReleases(client, started());
+      }
       if (running.length === 0) {
         disruptions.push({ kind, skipped: 'every release had finished' });
         continue;
@@ -146,6 +174,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       disruptions.push({ kind, at, tookSeconds: Math.round((Date.now() - t0) / 1000), during });
     }
 
+    await starting;
     const deadline = releasesStarted + opts.timeoutMinutes * 60_000;
     while (Date.now() < deadline && (await runningReleases(client, releases)).length > 0) await sleep(3000);
     const releasesSeconds = Math.round((Date.now() - releasesStarted) / 1000);

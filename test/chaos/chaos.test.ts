@@ -1,4 +1,4 @@
-// The chaos run, small: one release on a private stack (its own ports and state folder) while the
+// The chaos run, small: two releases (started 40 s apart) on a private stack (its own ports and state folder) while the
 // worker is SIGKILLed twice, the Temporal dev server and RabbitMQ are restarted once each, and
 // 20% of the calls to Koji, AWS and Glance fail. Every invariant must hold afterwards, each read
 // from the services themselves (see scripts/chaos/invariants.ts). A failure prints the seed and
@@ -11,19 +11,20 @@ import { runChaos } from '../../scripts/chaos/run';
 
 const seed = Number(process.env.FEDIMG_CHAOS_SEED ?? 11);
 
-describe('chaos: a release under worker kills, service restarts and 20% faults', () => {
+describe('chaos: releases under worker kills, service restarts and 20% faults', () => {
   it(
     'publishes everything exactly once and announces every message (seed ' + String(seed) + ')',
     async () => {
       const report = await runChaos({
-        releases: 1,
+        releases: 2,
         seed,
         kills: 2,
         faultRate: 0.2,
         // Apart from the default stack (+0) and `npm run chaos` (+100), so none of them collide.
         portOffset: 200,
         stackDir: join(REPO_ROOT, '.stack', 'chaos-ci'),
-        gapSeconds: [5, 15],
+        gapSeconds: [4, 12],
+        startSpreadSeconds: 40,
         timeoutMinutes: 20,
         keep: false,
         log: (l) => console.log(`[chaos] ${l}`),
