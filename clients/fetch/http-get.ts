@@ -1,14 +1,14 @@
 // One HTTP/1.1 GET on a connection of its own, whose body reaches the caller in the very tick each
-// read completes, as views of the memory the kernel copied it into.
+// read completes, as a view of the memory the kernel copied it into.
 //
 // Why not node:http: its parser copies every body chunk into a fresh Buffer (node_http_parser.cc,
 // on_body -> Buffer::Copy) and pushes it through a Readable, 64 KiB per read. For a multi-GiB image
-// that copy, its allocations and the stream bookkeeping cost about as much CPU as the sha256
-// itself, which is the gap the fetch bench measured against curl. Here the socket reads with
-// `onread` straight into 1 MiB slabs (up to 1 MiB per read, one callback per read, no copy); the
-// body is handed on as views of those slabs, which the file writer writes as they are and then
-// drops. What a trusted download needs of HTTP is small: one GET with `Connection: close`, then a
-// status line, header fields and a body framed by Content-Length, by chunks or by the close.
+// that copy, its allocations, the garbage they make and the stream bookkeeping cost about as much
+// CPU as the sha256 itself, which is the gap the fetch bench measured against curl. Here the
+// socket reads with `onread` straight into one reused 1 MiB buffer (up to 1 MiB per read, one
+// callback per read, no copy, no allocation). What a trusted download needs of HTTP is small: one
+// GET with `Connection: close`, then a status line, header fields and a body framed by
+// Content-Length, by chunks or by the close of the connection.
 import { connect as netConnect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ChunkedBodyDecoder } from './chunked-body';
@@ -19,7 +19,10 @@ export class HttpProtocolError extends Error {
 }
 
 export interface BodyHandlers {
-  /** A view of body bytes; its memory is never reused, so it may be kept (e.g. queued for disk). */
+  /**
+   * A view of body bytes in the receive buffer, valid only until this call returns: the next
+   * read reuses the memory. Hash it, write it, or copy it; do not keep it.
+   */
   onData(slice: Buffer): void;
   /** The whole body arrived (the framing says so). */
   onEnd(): void;
@@ -29,9 +32,9 @@ export interface BodyHandlers {
 
 const MAX_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
-/** Receive memory is allocated in slabs this large... */
+/** The receive buffer, reused for every read of a download... */
 const SLAB = 1024 * 1024;
-/** ...and a read never gets a window smaller than this (the rest of a slab is left unused). */
+/** ...from its start again once less than this is left after the previous read. */
 const MIN_WINDOW = 64 * 1024;
 
 export function abortError(signal: AbortSignal): Error {
@@ -80,7 +83,7 @@ class Exchange implements HttpGetResponse {
   headers: ReadonlyMap<string, string> = new Map();
   contentLength: number | undefined;
   private readonly socket: Socket;
-  private slab = Buffer.allocUnsafeSlow(SLAB);
+  private readonly slab = Buffer.allocUnsafeSlow(SLAB);
   private used = 0;
   private phase: 'head' | 'waiting' | 'body' | 'finished' = 'head';
   private head: Buffer = Buffer.alloc(0);
@@ -144,12 +147,13 @@ class Exchange implements HttpGetResponse {
     this.socket.destroy();
   }
 
-  /** Where the next read goes: the rest of the current slab, or a fresh slab. */
+  /**
+   * Where the next read goes: after the previous read's bytes, or from the start again. Nothing
+   * in the buffer outlives the read that filled it: body views are used up within `onData`, and
+   * head bytes and bytes that wait for `startBody` are copied out.
+   */
   private window(): Buffer {
-    if (SLAB - this.used < MIN_WINDOW) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB);
-      this.used = 0;
-    }
+    if (SLAB - this.used < MIN_WINDOW) this.used = 0;
     return this.slab.subarray(this.used);
   }
 
@@ -160,14 +164,15 @@ class Exchange implements HttpGetResponse {
     if (this.phase === 'body') this.body(data);
     else if (this.phase === 'head') this.readHead(data);
     else if (this.phase === 'waiting') {
-      this.leftover = this.leftover.length === 0 ? data : Buffer.concat([this.leftover, data]);
+      this.leftover = Buffer.concat([this.leftover, data]);
       this.socket.pause();
     }
     return true;
   }
 
   private readHead(data: Buffer): void {
-    this.head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
+    // A copy: the head (and the body bytes read with it) may wait for later reads and startBody.
+    this.head = Buffer.concat([this.head, data]);
     for (;;) {
       const end = this.head.indexOf(HEAD_END);
       if (end === -1) {

@@ -40,6 +40,33 @@ function raw(answer: (sock: Socket) => void): Promise<string> {
 }
 
 describe('download over the HTTP/1.1 framings', () => {
+  it('gets every byte right when the receive memory is reused many times over', async () => {
+    // 40 MiB in irregular writes through the one 1 MiB receive buffer: bytes read into it before
+    // the previous ones were hashed and written would put wrong bytes in the file and the hash.
+    const big = randomBytes(40 * 1024 * 1024 + 4321);
+    const bigSha = createHash('sha256').update(big).digest('hex');
+    const host = await listen(
+      createHttpServer((_req, res) => {
+        res.writeHead(200, { 'Content-Length': big.length });
+        let at = 0;
+        const next = () => {
+          while (at < big.length) {
+            const n = 100_000 + (at % 777_777);
+            const ok = res.write(big.subarray(at, at + n));
+            at += n;
+            if (!ok) return void res.once('drain', next);
+          }
+          res.end();
+        };
+        next();
+      }),
+    );
+    const d = dest();
+    const r = await downloadVerified({ url: `http://${host}/x.raw`, dest: d, expectedSize: big.length, expectedSha256: bigSha });
+    expect(r.sha256).toBe(bigSha);
+    expect(readFileSync(d).equals(big)).toBe(true);
+  });
+
   it('reads a chunked body', async () => {
     const host = await listen(
       createHttpServer((_req, res) => {
