@@ -83,9 +83,10 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
  * stalled whenever the pool thread waited for a core, which on a two-core host shared with the
  * server and other work was most of the time; a write of 1 MiB into the page cache takes well
  * under a millisecond, so the event loop is held about as long as the sha256 of the same bytes
- * holds it anyway (and it is handed back every YIELD_EVERY bytes). In exchange: memory is the one 1 MiB receive buffer, the file on disk is
- * always exactly the bytes received (a killed worker re-fetches only what sat in the socket), and
- * backpressure is simply not reading.
+ * holds it anyway (and it is handed back every YIELD_EVERY bytes). In exchange: memory is the one
+ * 1 MiB receive buffer, the file on disk is always the bytes received but for the last few hundred
+ * KiB (a killed worker re-fetches little more than what sat in the socket), and backpressure is
+ * simply not reading. The cost: a disk that stalls stalls this worker's event loop with it.
  */
 async function receive(res: HttpGetResponse, req: DownloadRequest, start: number, hash: Hash): Promise<number> {
   let fd: number;
