@@ -82,9 +82,17 @@ export function hostFailureDetails(details: readonly unknown[] | undefined | nul
   return d && typeof d.hostId === 'string' && typeof d.hostTaskQueue === 'string' ? { hostId: d.hostId, hostTaskQueue: d.hostTaskQueue } : undefined;
 }
 
-/** How long a host on the avoid list waits before its refusal is retried: short at first, so a
- *  free host takes the task at once, growing so a cluster whose other hosts are all busy is not
- *  hammered (Temporal retries the refused attempt; the delay replaces the policy's backoff). */
+/** How long a host on the avoid list waits before its refusal is retried. Which poller takes the
+ *  retried task is Temporal's matching's choice: each retry lands on a random partition of the
+ *  queue, so a given idle host gets roughly one chance in three or four per retry, whatever the
+ *  delay (measured on the dev server with worker processes: the other host took it after about
+ *  three refusals, with 2 s as with 15 s between them). So many quick retries, not a few slow
+ *  ones; the stage call for a re-staging allows RESTAGE_MAX_ATTEMPTS. */
 export function avoidedHostRetryDelayMs(attempt: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.max(1, Math.min(attempt, 6)));
+  return ([1, 2][attempt - 1] ?? 5) * 1000;
 }
+
+/** Attempts of a re-staging stage call (refusals by avoided hosts count): with the delays above,
+ *  about three minutes before the arch gives up, and a vanishing chance that an idle host was
+ *  never offered the task. */
+export const RESTAGE_MAX_ATTEMPTS = 40;

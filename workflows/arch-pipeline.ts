@@ -29,7 +29,7 @@ import { publishAmiWorkflow, type PublishAmiResult } from './ec2';
 import { announce, identity } from './announce';
 import { imageStem } from '../domain/build-names';
 import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
-import { STAGING_NON_RETRYABLE, StagingFailureType, hostFailureDetails, isDiskFullType } from '../domain/failure-types';
+import { RESTAGE_MAX_ATTEMPTS, STAGING_NON_RETRYABLE, StagingFailureType, hostFailureDetails, isDiskFullType } from '../domain/failure-types';
 import type { ProgressTracker } from './progress';
 
 /** A host's queue that nobody polls for this long is treated as a lost host, unless the input's
@@ -85,10 +85,13 @@ const fileWork: ActivityOptions = {
   },
 };
 
-// A host on the stage call's avoid list refuses with a retryable StagingHostAvoided, delayed
-// 2 s, 4 s, … 60 s, so within this policy's 10 attempts the other hosts have about five minutes
-// to take the task before the arch gives up (NoStagingHost).
 const fetcher = (taskQueue: string) => proxyActivities<FetchActivities>({ ...fileWork, taskQueue });
+// Staging again with an avoid list: an avoided host refuses with a retryable StagingHostAvoided
+// after a short delay, and each retry is another chance for a different host's poller to get the
+// task (domain/failure-types), hence many more attempts; after them the arch gives up
+// (NoStagingHost). Genuine fetch failures get the larger budget too: each attempt resumes.
+const refetcher = (taskQueue: string) =>
+  proxyActivities<FetchActivities>({ ...fileWork, taskQueue, retry: { ...fileWork.retry, maximumAttempts: RESTAGE_MAX_ATTEMPTS } });
 const onHost = (taskQueue: string, lostAfter: number) =>
   proxyActivities<ArtifactActivities & DownloadActivities & GlanceActivities>({
     ...fileWork,
@@ -119,7 +122,10 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
     progress.arch(image.arch).totalBytes = image.size;
     let staged: StagedImage;
     try {
-      staged = await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image, ...(avoidHosts.length > 0 ? { avoidHosts: [...avoidHosts] } : {}) });
+      staged =
+        avoidHosts.length > 0
+          ? await refetcher(input.settings.taskQueues.files).stageImage({ imageKey, image, avoidHosts: [...avoidHosts] })
+          : await fetcher(input.settings.taskQueues.files).stageImage({ imageKey, image });
     } catch (err) {
       // Only possible with an avoid list, so only after the patched branch below was taken.
       if (failureType(err) === StagingFailureType.HostAvoided) throw noStagingHost(image, setbacks, `no other host took the image (${avoidHosts.join(', ')} refused it)`);

@@ -1,15 +1,11 @@
-// In-process worker "hosts" for the re-staging tests. Each host is what workers/main.ts runs on
-// one machine, minus what these tests do not use: a worker on the shared files queue (the fetch)
-// and one on its own queue `<files>-<host id>` (conversion, publishing, cleanup), each with the
-// host's own staging dir, all real activities. The orchestration worker runs the test workflow.
+// Worker "hosts" for the re-staging tests: each a process of its own (host-process.ts) with its
+// own host id, queue and staging dir, as workers/main.ts runs one per machine; the orchestration
+// worker, running the test workflow, stays in the test process.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createArtifactActivities } from '../../../activities/artifacts';
-import { createDownloadActivities } from '../../../activities/downloads';
-import { createFetchActivities, type StageImageInput, type StagedImage } from '../../../activities/fetch';
-import { createDirectoryTarget } from '../../../clients/downloads';
 import { getConfig } from '../../../config';
 import { temporalTarget } from '../../../config/temporal-connection';
 import type { BuiltImage, ImageReleaseInput } from '../../../domain/image-release';
@@ -19,28 +15,30 @@ import { archPipelineWorkflow } from './workflows';
 
 export const DOWNLOAD_LAYOUT = '{release}/{family}/{arch}/images/{file}';
 
-/** What one stageImage call on a host ended as. */
-export type StageOutcome = 'staged' | string;
-
 export interface TestHost {
   id: string;
   queue: string;
   stagingDir: string;
   /** Every stageImage attempt this host ran: 'staged' or the failure type. */
-  stages: StageOutcome[];
-  /** Stops polling the host's own queue (conversion, publishing, cleanup), and waits for it. */
-  stopHostQueue(): Promise<void>;
-  /** Stops both workers (in-flight activities finish first). */
+  stages: string[];
+  /** Graceful stop (SIGTERM: in-flight activities finish first); resolves when it has exited. */
   stop(): Promise<void>;
+}
+
+export interface HostOptions {
+  /** After staging, stop serving the host's own queue (the conversion is never picked up). */
+  stopHostQueueOnStage?: boolean;
+  onStaged?: (host: TestHost) => void;
 }
 
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Cluster {
   filesQueue: string;
   client: Client;
-  startHost(id: string, stagingDir: string, hooks?: { onStaged?: (host: TestHost) => Promise<void> }): Promise<TestHost>;
+  startHost(id: string, stagingDir: string, options?: HostOptions): Promise<TestHost>;
   run(image: BuiltImage, input: ImageReleaseInput): Promise<WorkflowHandle<typeof archPipelineWorkflow>>;
   close(): Promise<void>;
 }
@@ -53,62 +51,60 @@ export async function startCluster(opts: { topUrl: string; downloadsRoot: string
   const filesQueue = uniqueQueue('restage-files');
   bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quiet });
   const wfWorker = await Worker.create({ connection, namespace: target.namespace, taskQueue: orchestration, workflowBundle: await bundle });
-  const stops: Array<() => Promise<void>> = [];
   const wfRunning = wfWorker.run();
-  const stopWorker = async (w: Worker, running: Promise<void>) => {
-    if (w.getState() === 'RUNNING') w.shutdown();
-    await running.catch(() => undefined);
-  };
+  const children: ChildProcess[] = [];
 
   return {
     filesQueue,
     client,
-    async startHost(id, stagingDir, hooks = {}) {
-      const queue = `${filesQueue}-${id}`;
-      const fetch = createFetchActivities({ topUrl: opts.topUrl, stagingDir, maxImageBytes: 1 << 30, hostTaskQueue: queue, hostId: id });
-      const stages: StageOutcome[] = [];
-      // eslint-disable-next-line prefer-const
-      let host: TestHost;
-      const stageImage = async (input: StageImageInput): Promise<StagedImage> => {
-        try {
-          const staged = await fetch.stageImage(input);
-          stages.push('staged');
-          await hooks.onStaged?.(host);
-          return staged;
-        } catch (err) {
-          stages.push((err as { type?: string }).type ?? (err as Error).name);
-          throw err;
-        }
-      };
-      // A connection of its own, as a separate machine has (and Temporal's core allows one
-      // worker per task queue per connection).
-      const hostConnection = await NativeConnection.connect({ address: target.connection.address });
-      const common = { connection: hostConnection, namespace: target.namespace, shutdownGraceTime: '30s', maxHeartbeatThrottleInterval: '2s' } as const;
-      const filesWorker = await Worker.create({ ...common, taskQueue: filesQueue, activities: { stageImage } });
-      const hostWorker = await Worker.create({
-        ...common,
-        taskQueue: queue,
-        activities: {
-          ...createArtifactActivities({ stagingDir, maxImageBytes: 1 << 30, qemuParallelism: 2, xzThreads: 1 }),
-          ...createDownloadActivities({ target: createDirectoryTarget({ root: opts.downloadsRoot, layout: DOWNLOAD_LAYOUT }) }),
+    async startHost(id, stagingDir, options = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./host-process.ts', import.meta.url))], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          FEDIMG_TEST_HOST_ID: id,
+          FEDIMG_TEST_FILES_QUEUE: filesQueue,
+          FEDIMG_TEST_STAGING: stagingDir,
+          FEDIMG_TEST_TOP_URL: opts.topUrl,
+          FEDIMG_TEST_DOWNLOADS: opts.downloadsRoot,
+          FEDIMG_TEST_LAYOUT: DOWNLOAD_LAYOUT,
+          ...(options.stopHostQueueOnStage ? { FEDIMG_TEST_STOP_HOST_QUEUE_ON_STAGE: '1' } : {}),
         },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      let closed = false;
-      const filesRunning = filesWorker.run();
-      const hostRunning = hostWorker.run();
-      host = {
+      children.push(child);
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const host: TestHost = {
         id,
-        queue,
+        queue: `${filesQueue}-${id}`,
         stagingDir,
-        stages,
-        stopHostQueue: () => stopWorker(hostWorker, hostRunning),
-        stop: async () => {
-          await Promise.all([stopWorker(filesWorker, filesRunning), stopWorker(hostWorker, hostRunning)]);
-          if (!closed) await hostConnection.close();
-          closed = true;
+        stages: [],
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
         },
       };
-      stops.push(host.stop);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`host ${id} did not start in 90 s`)), 90_000);
+        let buffered = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          buffered += d.toString();
+          let nl: number;
+          while ((nl = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, nl);
+            buffered = buffered.slice(nl + 1);
+            if (line === 'ready') {
+              clearTimeout(timer);
+              resolve();
+            } else if (line.startsWith('{')) {
+              const outcome = (JSON.parse(line) as { stage: string }).stage;
+              host.stages.push(outcome);
+              if (outcome === 'staged') options.onStaged?.(host);
+            }
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`host ${id} exited with ${code} before it was ready`)));
+      });
       return host;
     },
     run(image, input) {
@@ -119,8 +115,16 @@ export async function startCluster(opts: { topUrl: string; downloadsRoot: string
       });
     },
     async close() {
-      await Promise.all(stops.map((s) => s()));
-      await stopWorker(wfWorker, wfRunning);
+      await Promise.all(
+        children.map(async (c) => {
+          if (c.exitCode !== null || c.signalCode !== null) return;
+          const gone = new Promise((r) => c.once('exit', r));
+          c.kill('SIGTERM');
+          await gone;
+        }),
+      );
+      if (wfWorker.getState() === 'RUNNING') wfWorker.shutdown();
+      await wfRunning.catch(() => undefined);
       await close();
       await connection.close();
     },

@@ -100,7 +100,7 @@ describe('stageImage on a host that cannot hold the image', () => {
       const f = await failureOf(env(3).run(acts(dir, 'a').stageImage, { imageKey: 'wf/avoid', image, avoidHosts: ['a'] }));
       expect(f.type).toBe('StagingHostAvoided');
       expect(f.nonRetryable).toBe(false);
-      expect(f.nextRetryDelay).toBe(8000);
+      expect(f.nextRetryDelay).toBe(5000);
       expect(await readdir(dir)).toEqual([]);
       // Any other host stages it.
       releaseSecondHalf = Promise.resolve();
