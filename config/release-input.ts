@@ -66,6 +66,7 @@ export function releaseInput(
       },
       glance: { region: config.openstack.region, visibility: config.openstack.visibility },
       bus: { rawhideRelease: config.bus.rawhideRelease },
+      ...(config.staging.lostHostAfterSeconds !== undefined ? { staging: { lostHostAfterSeconds: config.staging.lostHostAfterSeconds } } : {}),
     },
   };
 }

@@ -321,7 +321,15 @@ export const configSchema = z
     bus: busSection,
     catalogue: catalogueSection,
     /** Where worker hosts stage images while they are converted and uploaded. */
-    staging: z.object({ dir: z.string().min(1), maxImageBytes: z.number().int().positive() }).strict(),
+    staging: z
+      .object({
+        dir: z.string().min(1),
+        maxImageBytes: z.number().int().positive(),
+        // How long a host's own queue may go unpolled before its images are staged elsewhere
+        // (the workflow's default is 600 s); below 30 s a busy host would be taken for lost.
+        lostHostAfterSeconds: z.number().int().min(30).optional(),
+      })
+      .strict(),
     families: z.array(familySchema).min(1),
     /** Scheduled removal of old nightlies; absent: no retention schedules. */
     retention: retentionSection.prefault({}),

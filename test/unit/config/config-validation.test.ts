@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import base from '../../../temporal.config';
 import { loadConfig } from '../../../config/load';
+import { releaseInput } from '../../../config/release-input';
 
 const load = (env: Record<string, string> = {}) => loadConfig({ base, env });
 
@@ -50,6 +51,17 @@ describe('configuration', () => {
     const families = structuredClone(base.families);
     delete (families[0] as Partial<(typeof families)[0]>).arches;
     expect(problems(withFile({ families }))).toEqual(['families[0].arches: expected array, found nothing']);
+  });
+
+  it('carries staging.lostHostAfterSeconds into the release input, and refuses one a busy host would trip', () => {
+    const r = load({ FEDIMG__STAGING__LOST_HOST_AFTER_SECONDS: '120' });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const input = releaseInput(r.config, { family: 'Cloud-Base-Generic', release: '44', kind: 'rc', name: { version: '44', label: '1.7' } });
+    expect(input.settings.staging).toEqual({ lostHostAfterSeconds: 120 });
+    const dflt = load();
+    if (!dflt.ok) throw new Error('defaults refused');
+    expect(releaseInput(dflt.config, { family: 'Cloud-Base-Generic', release: '44', kind: 'rc', name: { version: '44', label: '1.7' } }).settings.staging).toBeUndefined();
+    expect(problems({ FEDIMG__STAGING__LOST_HOST_AFTER_SECONDS: '5' })).toEqual(['staging.lostHostAfterSeconds: expected ≥ 30, found 5']);
   });
 
   it('reports unknown settings (typos) by name', () => {
