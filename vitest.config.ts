@@ -33,7 +33,7 @@ export default defineConfig({
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
           maxWorkers: 1,
-          testTimeout: 35 * 60_000,
+          testTimeout: 20 * 60_000,
           sequence: { groupOrder: 2 },
         },
       },

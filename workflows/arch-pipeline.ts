@@ -98,6 +98,18 @@ const onHost = (taskQueue: string, lostAfter: number) =>
     taskQueue,
     scheduleToStartTimeout: lostAfter,
   });
+// Publishing to Glance makes several calls per attempt (find, create, upload, check) and the
+// client never retries inside one, so a flaky Glance fails whole attempts often: it gets many
+// attempts with a short ceiling on the back-off, not fileWork's ten with up to 5 minutes between
+// them (under 20% faults the chaos run saw a publish need all ten, 26 minutes in). A retried
+// attempt is safe: publishToGlance adopts or cleans up what the previous one left.
+const glancePublisher = (taskQueue: string, lostAfter: number) =>
+  proxyActivities<GlanceActivities>({
+    ...fileWork,
+    taskQueue,
+    scheduleToStartTimeout: lostAfter,
+    retry: { ...fileWork.retry, initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 40 },
+  });
 const glanceApi = proxyActivities<GlanceActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: fileWork.retry?.nonRetryableErrorTypes },
@@ -232,7 +244,7 @@ async function onStagedHost(
     if (input.family.destinations.includes('glance') && artifacts.qcow2) {
       const qcow2 = artifacts.qcow2;
       jobs.push(
-        isolate(image, 'glance', progress, () => publishGlance(host, input, image, qcow2)).then(async (o) => {
+        isolate(image, 'glance', progress, () => publishGlance(glancePublisher(staged.hostTaskQueue, lostAfter), input, image, qcow2)).then(async (o) => {
           result.glance = o;
           if (o.ok && input.settings.glance) {
             await announce(glancePublishedV1, {
@@ -318,7 +330,7 @@ function publishAmi(workflowId: string, imageKey: string, staged: StagedImage, a
 
 /** Uploads the qcow2 (on the staging host), then waits with timers until Glance says active. */
 async function publishGlance(
-  host: ReturnType<typeof onHost>,
+  host: ReturnType<typeof glancePublisher>,
   input: ImageReleaseInput,
   image: BuiltImage,
   qcow2: { path: string; name: string; size: number; sha256: string },
