@@ -9,8 +9,6 @@ import { IDENTITY, type GlanceApi, type GlanceImage } from '../clients/openstack
 import { glanceProtectionReason, type GlanceRetentionImage } from '../domain/glance-retention';
 import { toFailure } from './glance';
 
-export { planGlanceRetention, type ManagedGlanceImage, type RetentionAction, type RetentionPolicy } from '../domain/glance-retention';
-
 export interface GlanceRetentionActivityDeps {
   client: GlanceApi;
   /** This project's tag on every image it makes. Default fedimg. */

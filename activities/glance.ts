@@ -28,9 +28,6 @@ import {
   type Visibility,
 } from '../clients/openstack';
 import { hashFile } from '../clients/openstack/upload';
-import { planGlanceRetention, type ManagedGlanceImage, type RetentionAction } from '../domain/glance-retention';
-
-export type { ManagedGlanceImage, RetentionAction } from '../domain/glance-retention';
 
 export interface PublishToGlanceInput {
   /** Glance image name, e.g. Fedora-Cloud-Base-Generic-44-1.7.x86_64. */
@@ -76,33 +73,6 @@ export interface GetGlanceImageInput {
   /** When given and the image is active, its size and hash must match, or it is deleted. */
   expectedSize?: number;
   expectedSha512?: string;
-}
-
-export interface ListManagedGlanceImagesInput {
-  kind?: string;
-  family?: string;
-  release?: string;
-  /** Only images created before now - olderThanDays. */
-  olderThanDays?: number;
-  /** Epoch milliseconds; default the activity's clock. */
-  now?: number;
-}
-
-export interface PruneGlanceImagesInput {
-  /** Which kind retention applies to; default nightly. */
-  kind?: string;
-  family?: string;
-  olderThanDays: number;
-  /** Newest images kept per family + release + arch regardless of age. Default 1. */
-  keepLatest?: number;
-  /** Plan only: return the actions, delete nothing. */
-  dryRun: boolean;
-  now?: number;
-}
-
-export interface PruneGlanceImagesResult {
-  dryRun: boolean;
-  actions: Array<RetentionAction & { outcome: 'planned' | 'deleted' | 'already gone' | 'kept' }>;
 }
 
 /** Heartbeat details of publishToGlance: where it is, and the image it is filling. */
@@ -295,62 +265,7 @@ export function createGlanceActivities(deps: GlanceActivityDeps) {
         throw toFailure(err);
       }
     },
-
-    /** This project's images (by tag), optionally one kind/family/release and older than N days. */
-    async listManagedGlanceImages(input: ListManagedGlanceImagesInput = {}): Promise<ManagedGlanceImage[]> {
-      try {
-        return await listManaged(input, Context.current().cancellationSignal);
-      } catch (err) {
-        throw toFailure(err);
-      }
-    },
-
-    /** Retention: deletes images of a kind older than N days, keeping the newest few; dry-run plans only. */
-    async pruneGlanceImages(input: PruneGlanceImagesInput): Promise<PruneGlanceImagesResult> {
-      const ctx = Context.current();
-      try {
-        const now = input.now ?? Date.now();
-        const images = await listManaged({ kind: input.kind ?? 'nightly', family: input.family, now }, ctx.cancellationSignal);
-        const plan = planGlanceRetention(images, { olderThanDays: input.olderThanDays, keepLatest: input.keepLatest, now });
-        const actions: PruneGlanceImagesResult['actions'] = [];
-        for (const a of plan) {
-          if (a.action === 'keep') actions.push({ ...a, outcome: 'kept' });
-          else if (input.dryRun) actions.push({ ...a, outcome: 'planned' });
-          else {
-            ctx.heartbeat({ deleting: a.imageId });
-            const gone = await client.deleteImage(a.imageId, { signal: ctx.cancellationSignal });
-            actions.push({ ...a, outcome: gone ? 'deleted' : 'already gone' });
-          }
-        }
-        return { dryRun: input.dryRun, actions };
-      } catch (err) {
-        throw toFailure(err);
-      }
-    },
   };
-
-  async function listManaged(input: ListManagedGlanceImagesInput, signal: AbortSignal): Promise<ManagedGlanceImage[]> {
-    const properties: Record<string, string> = {};
-    if (input.kind !== undefined) properties[IDENTITY.kind] = input.kind;
-    if (input.family !== undefined) properties[IDENTITY.family] = input.family;
-    if (input.release !== undefined) properties[IDENTITY.release] = input.release;
-    const images = await client.findImages({ tag, properties }, { signal });
-    const cutoff = input.olderThanDays === undefined ? undefined : (input.now ?? Date.now()) - input.olderThanDays * 86_400_000;
-    return images
-      .filter((i) => cutoff === undefined || Date.parse(i.created_at) < cutoff)
-      .map((i) => ({
-        imageId: i.id,
-        name: i.name ?? '',
-        status: i.status,
-        createdAt: i.created_at,
-        size: i.size,
-        family: str(i[IDENTITY.family]),
-        release: str(i[IDENTITY.release]),
-        kind: str(i[IDENTITY.kind]),
-        buildId: str(i[IDENTITY.build]),
-        arch: str(i.architecture),
-      }));
-  }
 
   /** Best effort, after a failure or a cancellation: never on the (maybe cancelled) activity signal. */
   async function cleanup(imageId: string, log: { warn: (m: string, a?: Record<string, unknown>) => void }): Promise<void> {
@@ -378,10 +293,6 @@ function verify(img: GlanceImage, size: number | undefined, sha512: string | und
   if (ours !== undefined && img.os_hash_value !== ours) {
     throw new GlanceVerificationError(`Glance image ${img.id}: ${algo} ${img.os_hash_value} differs from what was sent (${ours})`);
   }
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** Client errors to Temporal failures; cancellations and ApplicationFailures pass through. */

@@ -1,12 +1,15 @@
 // publishToGlance against the real Glance and Keystone: a real qcow2 published and checked by
 // Glance's hashes, a re-run that creates nothing, a queued leftover replaced, and an upload cut
-// off mid-way (cancelled, or a worker that died) leaving exactly one active image after the re-run.
+// off mid-way (cancelled, or a worker that died) leaving exactly one active image after the re-run;
+// and the retention's listing reading the published images as the rules need them.
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from '../../unit/openstack/run-activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGlanceActivities, type PublishToGlanceHeartbeat, type PublishToGlanceInput } from '../../../activities/glance';
+import { createGlanceRetentionActivities } from '../../../activities/glance-retention';
 import type { GlanceClient } from '../../../clients/openstack';
+import { planGlanceNightlyRetention } from '../../../domain/glance-retention';
 import { deleteTagged, ensureOpenstack, eventually, glanceClient, makeQcow2, tempDir, uniqueTag, type Qcow2 } from './helpers';
 
 const tag = uniqueTag('publish');
@@ -143,15 +146,21 @@ describe('publishToGlance against the real Glance', () => {
     expect((await ours(name)).map((i) => [i.id, i.status])).toEqual([[r.imageId, 'active']]);
   });
 
-  it('retention lists our images and, in a dry run, only plans', async () => {
-    const { acts, env } = run();
-    const listed = await runActivity(env, acts.listManagedGlanceImages, { kind: 'rc' });
-    expect(listed.length).toBeGreaterThanOrEqual(3);
-    expect(listed.every((i) => i.kind === 'rc')).toBe(true);
-    const future = Date.now() + 100 * 86_400_000;
-    const plan = await runActivity(env, acts.pruneGlanceImages, { kind: 'rc', olderThanDays: 30, keepLatest: 0, dryRun: true, now: future });
-    expect(plan.actions.length).toBe(listed.length);
-    expect(plan.actions.every((a) => a.outcome === 'planned')).toBe(true);
-    expect((await runActivity(env, acts.listManagedGlanceImages, { kind: 'rc' })).length).toBe(listed.length);
+  it("retention reads what publishing made: the listing has these images as the family's RCs and nightly, and expires only the nightly", async () => {
+    const { env } = run();
+    const retention = createGlanceRetentionActivities({ client: glance, tag });
+    const { images } = await runActivity(env, retention.listGlanceRetentionImages, { family: 'Cloud-Base-Generic' });
+    const published = (await glance.findImages({ tag })).filter((i) => i.status === 'active');
+    expect(images.filter((i) => i.status === 'active').map((i) => i.imageId).sort()).toEqual(published.map((i) => i.id).sort());
+    const rcs = images.filter((i) => i.kind === 'rc');
+    expect(rcs.length).toBeGreaterThanOrEqual(3);
+    expect(rcs.every((i) => i.release === '44' && i.tags.includes(tag) && !i.protected)).toBe(true);
+    const nightlies = images.filter((i) => i.kind === 'nightly');
+    expect(nightlies.map((i) => [i.release, i.arch])).toEqual([['rawhide', 'x86_64']]);
+
+    // A hundred days on, with nothing kept for being newest: the nightly goes, every RC stays.
+    const plan = planGlanceNightlyRetention(images, { tag, family: 'Cloud-Base-Generic', olderThanDays: 30, keepLatest: 0, nowMs: Date.now() + 100 * 86_400_000 });
+    expect(plan.deletions.map((d) => d.imageId)).toEqual(nightlies.map((i) => i.imageId));
+    expect(rcs.every((i) => plan.kept.some((k) => k.imageId === i.imageId && k.reason === 'kind is rc, only nightlies expire'))).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 // The Glance activities against an in-memory Glance: idempotence (reuse, leftovers), cleanup of
-// failed images, failure types and retryability, web-download, and retention with dry run.
+// failed images, failure types and retryability, web-download, and deletion. The retention
+// activities have their own file (glance-retention-activities.test.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,6 @@ import {
   type PublishToGlanceHeartbeat,
   type PublishToGlanceInput,
 } from '../../../activities/glance';
-import { planGlanceRetention, type ManagedGlanceImage } from '../../../activities/glance-retention';
 import { OpenStackAuthError, OpenStackHttpError } from '../../../clients/openstack';
 import { FakeGlance } from './fake-glance';
 
@@ -199,57 +199,8 @@ describe('getGlanceImage', () => {
   });
 });
 
-describe('retention', () => {
-  const day = 86_400_000;
-  const now = Date.parse('2026-11-22T00:00:00Z');
-  const img = (id: string, daysOld: number, extra: Partial<ManagedGlanceImage> = {}): ManagedGlanceImage => ({
-    imageId: id,
-    name: `n-${id}`,
-    status: 'active',
-    createdAt: new Date(now - daysOld * day).toISOString(),
-    size: 1,
-    family: 'Cloud-Base-Generic',
-    release: 'rawhide',
-    kind: 'nightly',
-    buildId: `b-${id}`,
-    arch: 'x86_64',
-    ...extra,
-  });
-
-  it('plans deletes of old images, keeping the newest active one per family/release/arch', () => {
-    const plan = planGlanceRetention(
-      [img('a', 30), img('b', 20), img('c', 2), img('d', 40, { arch: 'aarch64' }), img('e', 50, { status: 'queued' })],
-      { olderThanDays: 14, now },
-    );
-    const byId = Object.fromEntries(plan.map((a) => [a.imageId, a.action]));
-    expect(byId).toEqual({ a: 'delete', b: 'delete', c: 'keep', d: 'keep', e: 'delete' });
-    expect(plan.find((a) => a.imageId === 'a')?.reason).toBe('30 days old (limit 14)');
-  });
-
-  it('pruneGlanceImages: a dry run deletes nothing; the real run deletes only old nightlies tagged by us', async () => {
-    const { glance, acts, env } = setup();
-    const old = glance.seed({ name: 'old', status: 'active', created_at: new Date(now - 30 * day).toISOString(), fedimg_kind: 'nightly', fedimg_family: 'F', fedimg_release: 'rawhide', architecture: 'x86_64' });
-    const fresh = glance.seed({ name: 'new', status: 'active', created_at: new Date(now - 1 * day).toISOString(), fedimg_kind: 'nightly', fedimg_family: 'F', fedimg_release: 'rawhide', architecture: 'x86_64' });
-    const rc = glance.seed({ name: 'rc', status: 'active', created_at: new Date(now - 90 * day).toISOString(), fedimg_kind: 'rc', fedimg_family: 'F', fedimg_release: '44', architecture: 'x86_64' });
-    const foreign = glance.seed({ name: 'foreign', status: 'active', tags: [], created_at: new Date(now - 90 * day).toISOString(), fedimg_kind: 'nightly' });
-
-    const dry = await runActivity(env, acts.pruneGlanceImages, { olderThanDays: 14, dryRun: true, now });
-    expect(dry.actions.map((a) => [a.imageId, a.outcome])).toEqual([
-      [old.id, 'planned'],
-      [fresh.id, 'kept'],
-    ]);
-    expect(glance.images.size).toBe(4);
-
-    const real = await runActivity(env, acts.pruneGlanceImages, { olderThanDays: 14, dryRun: false, now });
-    expect(real.actions.find((a) => a.imageId === old.id)?.outcome).toBe('deleted');
-    expect([...glance.images.keys()].sort()).toEqual([fresh.id, rc.id, foreign.id].sort());
-
-    const listed = await runActivity(env, acts.listManagedGlanceImages, { kind: 'nightly' });
-    expect(listed.map((i) => i.imageId)).toEqual([fresh.id]);
-    expect(await runActivity(env, acts.listManagedGlanceImages, { olderThanDays: 30, now })).toEqual([expect.objectContaining({ imageId: rc.id, kind: 'rc', release: '44' })]);
-  });
-
-  it('deleteGlanceImage is idempotent', async () => {
+describe('deleteGlanceImage', () => {
+  it('is idempotent: an image already gone counts as done', async () => {
     const { glance, acts, env } = setup();
     const i = glance.seed({ name: 'x', status: 'active' });
     expect(await runActivity(env, acts.deleteGlanceImage, { imageId: i.id })).toEqual({ deleted: true });
