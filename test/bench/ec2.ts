@@ -13,11 +13,9 @@
 //      Also reported: the same runs without copy latency (orchestration round trips only).
 // Other knobs: BENCH_DIR (scratch, default $TMPDIR/fedimg-bench-ec2), BENCH_EC2_PARALLELISM
 // (default: config aws.snapshot.parallelism), BENCH_EC2_ONLY=snapshot|fanout, BENCH_KEEP=1.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +24,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { getConfig } from '../../config';
 import { temporalTarget } from '../../config/temporal-connection';
-import { VENV_DIR } from '../../scripts/stack/paths';
 import { createAwsClients } from '../../clients/aws/clients';
 import { clientTokenFor, uploadSnapshot } from '../../clients/aws/snapshot-upload';
 import { listRegions } from '../../clients/aws/images';
 import { createEc2Activities } from '../../activities/ec2';
 import { imagesPendingForMs, startFaultProxy } from '../../sim/fault-proxy';
 import type { PublishAmiInput } from '../../workflows/ec2';
+import { startPrivateMoto } from '../helpers/private-moto';
 import { testClient, uniqueQueue } from '../helpers/temporal';
 import type { BenchContext } from './run';
 
@@ -104,7 +102,7 @@ export async function benchEc2(ctx?: BenchContext): Promise<void> {
 export const run = benchEc2;
 
 export async function runEc2Bench(): Promise<Ec2BenchResult> {
-  const moto = await startMoto();
+  const moto = await startPrivateMoto();
   const scratch = process.env.BENCH_DIR ?? join(tmpdir(), 'fedimg-bench-ec2');
   await mkdir(scratch, { recursive: true });
   try {
@@ -314,38 +312,6 @@ async function readThrough(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private moto for the bench; stopped (by its pid) when the bench ends. */
-async function startMoto(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(join(VENV_DIR, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/moto-api/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, stop: () => child.kill('SIGTERM') };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGTERM');
-  throw new Error('moto_server did not answer within 30 s');
 }
 
 // Allow `tsx test/bench/ec2.ts` on its own.
