@@ -4,18 +4,18 @@
 // and the run's result says why it was not announced. moto stamps CreationDate "now": the fault
 // proxy ages the images this test calls old, as in retention.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTagsCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { createBusActivities } from '../../../activities/bus';
 import { createEc2Activities } from '../../../activities/ec2';
 import { createAwsClients, type AwsClients } from '../../../clients/aws/clients';
 import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
 import { getConfig } from '../../../config';
 import { readSecret } from '../../../config/secrets';
-import { ec2Ok, imagesCreatedDaysAgo, startFaultProxy, type FaultProxy } from '../../../sim/fault-proxy';
+import type { FaultProxy } from '../../../sim/fault-proxy';
 import { ec2RetentionWorkflow } from '../../../workflows/ec2';
 import { bodyOf, startBusTap, type BusTap } from '../../helpers/bus-tap';
 import { uniqueQueue } from '../../helpers/temporal';
-import { MOTO, direct, uid, withEc2Workers } from './helpers';
+import { uid, withEc2Workers } from './helpers';
+import { registerTaggedImage, startRetentionProxy } from './retention-helpers';
 
 const region = 'us-west-2';
 const config = getConfig();
@@ -26,11 +26,7 @@ let tap: BusTap;
 const old = new Set<string>();
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({
-    target: MOTO,
-    rules: [{ name: 'stub EnableImageDeprecation', match: { action: 'EnableImageDeprecation' }, fault: ec2Ok('EnableImageDeprecation') }],
-    rewrites: [imagesCreatedDaysAgo(45, (id) => old.has(id))],
-  });
+  proxy = await startRetentionProxy(old);
   clients = createAwsClients({ endpoint: proxy.url });
   publisher = createBusPublisher(busPublisherOptions(config.bus, readSecret(config.bus.signing.privateKey, 'bus signing key')));
   tap = await startBusTap(config.bus, `${config.bus.topicPrefix}.fedimg.retention.action.v1.#`);
@@ -44,10 +40,7 @@ afterAll(async () => {
 });
 
 async function oldImage(name: string, tags: Record<string, string>): Promise<string> {
-  const ec2 = direct.ec2(region);
-  const { ImageId } = await ec2.send(new RegisterImageCommand({ Name: name, Architecture: 'x86_64', RootDeviceName: '/dev/sda1' }));
-  const id = ImageId ?? '';
-  await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+  const id = await registerTaggedImage(region, name, tags);
   old.add(id);
   return id;
 }

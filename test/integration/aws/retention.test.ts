@@ -2,13 +2,14 @@
 // deprecation, loss of public access, deregistration and snapshot deletion; releases, RCs,
 // protected and unmanaged images are never touched; a dry run changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTagsCommand, DescribeImagesCommand, ModifyImageAttributeCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { createAwsClients, type AwsClients } from '../../../clients/aws/clients';
 import { createEc2Activities } from '../../../activities/ec2';
-import { ec2Ok, imagesCreatedDaysAgo, startFaultProxy, type FaultProxy } from '../../../sim/fault-proxy';
+import type { FaultProxy } from '../../../sim/fault-proxy';
 import { ec2RetentionWorkflow } from '../../../workflows/ec2';
 import { uniqueQueue } from '../../helpers/temporal';
-import { MOTO, direct, uid, withEc2Workers } from './helpers';
+import { direct, uid, withEc2Workers } from './helpers';
+import { registerTaggedImage, startRetentionProxy } from './retention-helpers';
 
 const regions = ['us-east-2', 'eu-west-1'];
 let proxy: FaultProxy;
@@ -16,12 +17,7 @@ let clients: AwsClients;
 const old = new Set<string>();
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({
-    target: MOTO,
-    rules: [{ name: 'stub EnableImageDeprecation', match: { action: 'EnableImageDeprecation' }, fault: ec2Ok('EnableImageDeprecation') }],
-    // moto stamps CreationDate "now": age the images this test calls old.
-    rewrites: [imagesCreatedDaysAgo(45, (id) => old.has(id))],
-  });
+  proxy = await startRetentionProxy(old);
   clients = createAwsClients({ endpoint: proxy.url });
 });
 
@@ -30,13 +26,9 @@ afterAll(async () => {
   await proxy.close();
 });
 
-/** A public image with these tags, made straight in moto; returns its id and snapshots. */
+/** A public image with these tags, made straight in moto; returns its id. */
 async function image(region: string, name: string, tags: Record<string, string>, isOld: boolean) {
-  const ec2 = direct.ec2(region);
-  const { ImageId } = await ec2.send(new RegisterImageCommand({ Name: name, Architecture: 'x86_64', RootDeviceName: '/dev/sda1' }));
-  const id = ImageId ?? '';
-  await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
-  await ec2.send(new ModifyImageAttributeCommand({ ImageId: id, LaunchPermission: { Add: [{ Group: 'all' }] } }));
+  const id = await registerTaggedImage(region, name, tags, { public: true });
   if (isOld) old.add(id);
   return id;
 }
