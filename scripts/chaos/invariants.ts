@@ -56,7 +56,7 @@ export async function checkInvariants(inp: InvariantInputs): Promise<Invariant[]
     await oneKojiTaskPerRelease(inp),
     await oneAmiPerRegionPerArch(inp),
     await noOrphanSnapshots(inp),
-    glanceOnePerArch(inp, glanceImages),
+    await glanceOnePerArch(inp, glanceImages),
     await downloadsVerified(inp),
     messagesDelivered(inp, glanceImages, await kojiTaskIds(inp)),
     await catalogueComplete(inp),
@@ -68,15 +68,29 @@ function invariant(name: string, found: number, expected: number, problems: stri
   return { name, ok: problems.length === 0 && found === expected, counts: `${found}/${expected}${unit}`, problems };
 }
 
-async function workflowsCompleted({ releases, temporal }: InvariantInputs): Promise<Invariant> {
+/** Every image a release run makes: one per release and arch. */
+function releaseArches(releases: ChaosRelease[]): Array<{ r: ChaosRelease; arch: string }> {
+  return releases.flatMap((r) => r.arches.map((arch) => ({ r, arch })));
+}
+
+/** Asks `check` about each item, in turn: its answer is what is wrong with the item, or undefined when it is good. */
+async function tally<T>(items: T[], check: (item: T) => Promise<string | undefined> | string | undefined): Promise<{ good: number; expected: number; problems: string[] }> {
   const problems: string[] = [];
-  let ok = 0;
-  for (const r of releases) {
-    const d = await temporal.workflow.getHandle(r.workflowId).describe();
-    if (d.status.name === 'COMPLETED') ok += 1;
-    else problems.push(`${r.workflowId}: ${d.status.name}`);
+  let good = 0;
+  for (const item of items) {
+    const problem = await check(item);
+    if (problem === undefined) good += 1;
+    else problems.push(problem);
   }
-  return invariant('every release workflow Completed', ok, releases.length, problems);
+  return { good, expected: items.length, problems };
+}
+
+async function workflowsCompleted({ releases, temporal }: InvariantInputs): Promise<Invariant> {
+  const { good, expected, problems } = await tally(releases, async (r) => {
+    const d = await temporal.workflow.getHandle(r.workflowId).describe();
+    return d.status.name === 'COMPLETED' ? undefined : `${r.workflowId}: ${d.status.name}`;
+  });
+  return invariant('every release workflow Completed', good, expected, problems);
 }
 
 interface SimTask {
@@ -104,14 +118,11 @@ async function kojiTaskIds(inp: InvariantInputs): Promise<Map<string, number>> {
 
 async function oneKojiTaskPerRelease({ config, releases }: InvariantInputs): Promise<Invariant> {
   const tasks = await simTasks(config);
-  const problems: string[] = [];
-  let one = 0;
-  for (const r of releases) {
+  const { good, expected, problems } = await tally(releases, (r) => {
     const mine = tasksOf(tasks, r);
-    if (mine.length === 1) one += 1;
-    else problems.push(`${r.workflowId}: ${mine.length} Koji tasks (${mine.map((t) => `${t.id} ${t.method} ${t.stateName}`).join(', ') || 'none'})`);
-  }
-  return invariant('exactly one Koji task per release', one, releases.length, problems);
+    return mine.length === 1 ? undefined : `${r.workflowId}: ${mine.length} Koji tasks (${mine.map((t) => `${t.id} ${t.method} ${t.stateName}`).join(', ') || 'none'})`;
+  });
+  return invariant('exactly one Koji task per release', good, expected, problems);
 }
 
 function ec2(config: Config, region: string): EC2Client {
@@ -127,24 +138,20 @@ function amiNameOf(r: ChaosRelease, arch: string): string {
 }
 
 async function oneAmiPerRegionPerArch({ config, releases }: InvariantInputs): Promise<Invariant> {
-  const problems: string[] = [];
-  let good = 0;
-  let expected = 0;
-  for (const region of config.aws.regions) {
-    const client = ec2(config, region);
-    for (const r of releases) {
-      for (const arch of r.arches) {
-        expected += 1;
-        const name = amiNameOf(r, arch);
-        const { Images = [] } = await client.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
-        if (Images.length !== 1) problems.push(`${region} ${name}: ${Images.length} AMIs (${Images.map((i) => i.ImageId).join(', ') || 'none'})`);
-        else if (Images[0]?.Public !== true) problems.push(`${region} ${name}: ${Images[0]?.ImageId} is not public`);
-        else good += 1;
-      }
-    }
-    client.destroy();
+  const clients = new Map(config.aws.regions.map((region) => [region, ec2(config, region)]));
+  try {
+    const wanted = config.aws.regions.flatMap((region) => releaseArches(releases).map((image) => ({ ...image, region })));
+    const { good, expected, problems } = await tally(wanted, async ({ r, arch, region }) => {
+      const name = amiNameOf(r, arch);
+      const { Images = [] } = await clients.get(region)!.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
+      if (Images.length !== 1) return `${region} ${name}: ${Images.length} AMIs (${Images.map((i) => i.ImageId).join(', ') || 'none'})`;
+      if (Images[0]?.Public !== true) return `${region} ${name}: ${Images[0]?.ImageId} is not public`;
+      return undefined;
+    });
+    return invariant('one public AMI per release, arch and region', good, expected, problems);
+  } finally {
+    for (const client of clients.values()) client.destroy();
   }
-  return invariant('one public AMI per release, arch and region', good, expected, problems);
 }
 
 /**
@@ -179,20 +186,13 @@ async function glanceImagesById({ config }: InvariantInputs): Promise<GlanceList
   return glance.findImages({});
 }
 
-function glanceOnePerArch({ releases }: InvariantInputs, images: GlanceList): Invariant {
-  const problems: string[] = [];
-  let good = 0;
-  let expected = 0;
-  for (const r of releases) {
-    for (const arch of r.arches) {
-      expected += 1;
-      const name = imageStem(r.family, r.name, arch);
-      const mine = images.filter((i) => i.name === name);
-      const active = mine.filter((i) => i.status === 'active');
-      if (active.length === 1 && mine.length === 1) good += 1;
-      else problems.push(`${name}: ${mine.map((i) => `${i.id} ${i.status}`).join(', ') || 'no image'}`);
-    }
-  }
+async function glanceOnePerArch({ releases }: InvariantInputs, images: GlanceList): Promise<Invariant> {
+  const { good, expected, problems } = await tally(releaseArches(releases), ({ r, arch }) => {
+    const name = imageStem(r.family, r.name, arch);
+    const mine = images.filter((i) => i.name === name);
+    const active = mine.filter((i) => i.status === 'active');
+    return active.length === 1 && mine.length === 1 ? undefined : `${name}: ${mine.map((i) => `${i.id} ${i.status}`).join(', ') || 'no image'}`;
+  });
   const stuck = images.filter((i) => i.status !== 'active');
   for (const i of stuck) problems.push(`${i.name ?? '(no name)'} ${i.id} left ${i.status}`);
   return { name: 'one active Glance image per arch, none queued', ok: problems.length === 0 && good === expected, counts: `${good}/${expected}, ${stuck.length} not active`, problems };
@@ -308,17 +308,7 @@ interface CatalogueImage {
 async function catalogueComplete({ config, releases }: InvariantInputs): Promise<Invariant> {
   let last: Invariant | undefined;
   for (let attempt = 0; attempt < 30; attempt++) {
-    const problems: string[] = [];
-    let good = 0;
-    let expected = 0;
-    for (const r of releases) {
-      for (const arch of r.arches) {
-        expected += 1;
-        const problem = await catalogueProblem(config, r, arch);
-        if (problem) problems.push(problem);
-        else good += 1;
-      }
-    }
+    const { good, expected, problems } = await tally(releaseArches(releases), ({ r, arch }) => catalogueProblem(config, r, arch));
     last = invariant('the catalogue lists every image, complete', good, expected, problems);
     if (last.ok) return last;
     await new Promise((res) => setTimeout(res, 2000));
