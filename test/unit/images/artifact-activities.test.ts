@@ -2,7 +2,7 @@
 // progress and resume details, cancellation, failure types and retryability, cleanup.
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { stagingFolder } from '../../../activities/staging-paths';
 import type { ArtifactActivities, ArtifactHeartbeat, PrepareArtifactsInput, PreparedArtifactsResult } from '../../../activities/artifacts';
 import { smallImageSpec, writeDiskImage } from './disk-image';
 import { childProcesses, makeTmp, mountTmpfs, mustSh, removeTmp, sha256sum } from './helpers';
+import { failureOf } from '../../helpers/failure-of';
 
 const MiB = 1 << 20;
 let root: string;
@@ -37,15 +38,6 @@ const input = (i: PrepareArtifactsInput): PrepareArtifactsInput => i;
 const prepare = (env: MockActivityEnvironment, acts: ArtifactActivities, i: PrepareArtifactsInput) =>
   env.run(acts.prepareArtifacts, i) as Promise<PreparedArtifactsResult>;
 const deps = () => ({ stagingDir: staging, maxImageBytes: 1 << 30, qemuParallelism: 4, xzThreads: 1 });
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('prepareArtifacts', () => {
   it('returns the facts of files staged in the image\'s staging folder, heartbeating progress', async () => {

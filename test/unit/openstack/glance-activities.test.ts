@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from './run-activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
 } from '../../../activities/glance';
 import { OpenStackAuthError, OpenStackHttpError } from '../../../clients/openstack';
 import { FakeGlance } from './fake-glance';
+import { failureOf } from '../../helpers/failure-of';
 
 let dir: string;
 let input: PublishToGlanceInput;
@@ -52,12 +53,6 @@ function setup(deps: Partial<GlanceActivityDeps> = {}) {
   const beats: PublishToGlanceHeartbeat[] = [];
   env.on('heartbeat', (d: PublishToGlanceHeartbeat) => beats.push(d));
   return { glance, acts, env, beats };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 describe('publishToGlance', () => {

@@ -2,7 +2,6 @@
 // project's images of one family (every kind, as the rules need them), and a deletion looks at
 // the image again and refuses one that is no longer an expired nightly of ours, deleting nothing.
 // The workflow's dry run and the whole run against a real Glance: test/integration/openstack/retention.
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { GLANCE_FAILURE_TYPES } from '../../../activities/glance';
@@ -10,6 +9,7 @@ import { GLANCE_RETENTION_REFUSED, createGlanceRetentionActivities } from '../..
 import { OpenStackHttpError } from '../../../clients/openstack';
 import { FakeGlance } from './fake-glance';
 import { runActivity } from './run-activity';
+import { failureOf } from '../../helpers/failure-of';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const longAgo = '2026-08-01T00:00:00Z';
@@ -28,12 +28,6 @@ function setup() {
   const acts = createGlanceRetentionActivities({ client: glance });
   const env = new MockActivityEnvironment({}, { logger: quiet });
   return { glance, acts, env, seeded };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 describe('listGlanceRetentionImages', () => {

@@ -7,13 +7,13 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchActivities, type StagedImage } from '../../../activities/fetch';
 import type { BuiltImage } from '../../../domain/image-release';
 import { makeTmp, mountTmpfs, removeTmp } from '../images/helpers';
+import { failureOf } from '../../helpers/failure-of';
 
 const KiB = 1024;
 const body = randomBytes(1536 * KiB);
@@ -52,15 +52,6 @@ afterAll(async () => {
 const env = (attempt = 1) => new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') });
 const acts = (stagingDir: string, hostId = 'full-host') =>
   createFetchActivities({ topUrl, stagingDir, maxImageBytes: 1 << 30, hostTaskQueue: `files-${hostId}`, hostId });
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('stageImage on a host that cannot hold the image', () => {
   it('no room before the download: DiskFullError, final here, naming the host; nothing left', async (ctx) => {
