@@ -11,7 +11,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**', '.cache/**', 'test-artifacts/**', 'bench-results/**'] },
+  { ignores: ['node_modules/**', '.stack/**', '.cache/**', 'test-artifacts/**', 'bench-results/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,8 +5,7 @@
 // It is the only place that builds real clients, from the settings and the secrets.
 // SIGINT/SIGTERM start a graceful shutdown: pollers stop, in-flight activities get
 // shutdownGraceTime to finish (or heartbeat out and resume elsewhere from their details).
-import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
 import { MissingSecretError } from '../config/secrets';
@@ -15,6 +14,7 @@ import { busConnectionOptions } from '../clients/bus';
 import { buildActivities } from './activities';
 import { startKojiConsumer } from './koji-consumer';
 import { hostId, hostTaskQueue } from './host-identity';
+import { workflowBundle as loadWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -32,13 +32,15 @@ async function main(): Promise<void> {
 
   const { activities, close } = buildActivities(config, { host, hostQueue, temporalAddress: target.connection.address });
   const connection = await NativeConnection.connect(target.connection);
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
+  // Bundled once per process, for the one Worker that runs workflows (the file queues run only
+  // activities). A prebuilt bundle (FEDIMG_WORKFLOW_BUNDLE) spares webpack's ~110 MiB: see there.
+  const workflowBundle = await loadWorkflowBundle();
   const common = { connection, namespace: target.namespace, shutdownGraceTime: '30s', activities } as const;
 
   const workers = await Promise.all([
+    // The workflow cache keeps the SDK's default size (derived from the heap limit): in the scale
+    // bench (20 releases, 140 open workflows) the workflow thread's heap grew ~65 -> ~200 MiB, but
+    // capping the cache at 50 left peak RSS the same (730 MiB) - evicted workflows replay instead.
     Worker.create({ ...common, taskQueue: config.temporal.taskQueues.orchestration, workflowBundle }),
     // File work is disk- and CPU-bound: a few at a time per host keeps memory and disk bounded.
     // Heartbeats carry resume points (download offsets, acknowledged snapshot blocks): send them
