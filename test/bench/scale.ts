@@ -239,7 +239,7 @@ function memory(pid: number): { rss: number; hwm: number } {
 
 /** The real worker (workers/main.ts) with the bench's settings file; resolves once it polls. */
 async function startWorker(configFile: string, host: string, logFile: string): Promise<ChildProcess> {
-  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FEDIMG')));
+  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FEDIMG') || k === 'FEDIMG_WORKFLOW_BUNDLE'));
   Object.assign(childEnv, {
     FEDIMG_CONFIG_FILE: configFile,
     FEDIMG_HOST_ID: host,
