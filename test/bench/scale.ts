@@ -187,7 +187,7 @@ function printTable(r: ScaleBenchResult): void {
       ...p.filter((x) => x.outcome !== 'published').map((x) => `NOT PUBLISHED: ${x.workflowId} (${x.outcome})`),
       `published ${r.published}/${r.releases}; wall time for all ${s(r.wallMs)}; throughput ${r.releasesPerMinute.toFixed(1)} releases/min`,
       `worker RSS: peak while the releases ran ${r.worker.runPeakRssMiB.toFixed(0)} MiB (sampled every 250 ms); VmHWM over its life ${r.worker.hwmMiB.toFixed(0)} MiB`,
-      `  (after start, idle: RSS ${r.worker.idleRssMiB.toFixed(0)} MiB, VmHWM ${r.worker.startHwmMiB.toFixed(0)} MiB: bundling the workflow code at start)`,
+      `  (after start, idle: RSS ${r.worker.idleRssMiB.toFixed(0)} MiB, VmHWM ${r.worker.startHwmMiB.toFixed(0)} MiB: ${process.env.FEDIMG_WORKFLOW_BUNDLE ? 'prebuilt workflow bundle' : 'bundling the workflow code at start'})`,
       '',
       `per release                                 ${'mean'.padStart(10)} ${'max'.padStart(10)}`,
       `wall time (release start -> close)          ${col(p.map((x) => x.wallMs), s)}`,
