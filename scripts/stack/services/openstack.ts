@@ -164,14 +164,17 @@ function renderConfigs(keystone: string, password: string, glancePort: number): 
 async function initialiseKeystone(base: string, password: string): Promise<void> {
   const stamp = createHash('sha256').update(`${base}\n${password}`).digest('hex');
   if (existsSync(KEYSTONE_MARKER) && readFileSync(KEYSTONE_MARKER, 'utf8').trim() === stamp) return;
-  const manage = (...args: string[]) => run('keystone-manage', ['--config-file', KEYSTONE_CONF, ...args], { timeout: 300_000 });
+  const manage = (...args: string[]) =>
+    run('keystone-manage', ['--config-file', KEYSTONE_CONF, ...args], { timeout: 300_000, env: { ...process.env, OS_BOOTSTRAP_PASSWORD: password } });
   const { username } = userInfo();
   const group = (await run('id', ['-gn'])).stdout.trim();
   await manage('db_sync');
   await manage('fernet_setup', '--keystone-user', username, '--keystone-group', group);
   await manage('credential_setup', '--keystone-user', username, '--keystone-group', group);
-  // bootstrap is idempotent, and resets the admin password to the one given.
-  await manage('bootstrap', '--bootstrap-password', password, '--bootstrap-admin-url', `${base}/v3`,
+  // bootstrap is idempotent, and resets the admin password to the one given. The password goes
+  // by environment, not argument: an argument shows in `ps` and in the error text of a failed
+  // command, and a generated password starting with '-' was taken by argparse for an option.
+  await manage('bootstrap', '--bootstrap-admin-url', `${base}/v3`,
     '--bootstrap-public-url', `${base}/v3`, '--bootstrap-internal-url', `${base}/v3`, '--bootstrap-region-id', 'RegionOne');
   writeFileSync(KEYSTONE_MARKER, `${stamp}\n`);
 }
