@@ -133,6 +133,9 @@ async function freeBytes(dir: string): Promise<number> {
   return s ? s.bavail * s.bsize : Number.POSITIVE_INFINITY;
 }
 
+/** ENOSPC on the error or its causes: the download client wraps a failed write. (Not
+ *  clients/images' isEnospc, which looks at the error alone on purpose: its callers wrap an
+ *  inner DiskFullError that carries the more precise message.) */
 function isEnospc(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if ((e as NodeJS.ErrnoException).code === 'ENOSPC') return true;

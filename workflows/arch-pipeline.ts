@@ -129,6 +129,13 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
   const setbacks: HostSetback[] = [];
   /** Hosts whose staging disk was full for this image: the next stage call must not land there. */
   const avoidHosts: string[] = [];
+  /** Records a host given up on; throws NoStagingHost once MAX_HOSTS hosts have been tried. */
+  const giveUp = (setback: HostSetback, hostAttempt: number): void => {
+    setbacks.push(setback);
+    if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
+    const what = setback.reason === 'lost' ? `host ${setback.host} lost` : `staging disk full on ${setback.host}`;
+    progress.archStage(image.arch, `${what}, staging again (${hostAttempt}/${MAX_HOSTS})`);
+  };
   for (let hostAttempt = 1; ; hostAttempt++) {
     progress.archStage(image.arch, 'fetching');
     progress.arch(image.arch).totalBytes = image.size;
@@ -146,9 +153,7 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
       const where = hostFailureDetails(applicationFailure(err)?.details);
       const host = where?.hostId ?? 'a host of an older worker version';
       if (where) avoidHosts.push(where.hostId);
-      setbacks.push({ host, reason: 'disk full', detail: describeFailure(err) });
-      if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
-      progress.archStage(image.arch, `staging disk full on ${host}, staging again (${hostAttempt}/${MAX_HOSTS})`);
+      giveUp({ host, reason: 'disk full', detail: describeFailure(err) }, hostAttempt);
       continue;
     }
     progress.arch(image.arch).fetchedBytes = staged.size;
@@ -158,18 +163,14 @@ export async function runArchPipeline(workflowId: string, image: BuiltImage, inp
       return { ...result, stagedOn: host, ...(setbacks.length > 0 ? { restaged: setbacks } : {}) };
     } catch (err) {
       if (hostLost(err)) {
-        setbacks.push({ host, reason: 'lost', detail: `its queue ${staged.hostTaskQueue} was not polled for ${lostAfter / 1000} s` });
-        if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
-        progress.archStage(image.arch, `host ${host} lost, staging again (${hostAttempt}/${MAX_HOSTS})`);
+        giveUp({ host, reason: 'lost', detail: `its queue ${staged.hostTaskQueue} was not polled for ${lostAfter / 1000} s` }, hostAttempt);
         continue;
       }
       // The conversion found no room (its partial files are gone, and onStagedHost removed the
       // fetched file): retrying there would fill the disk again, so stage on another host.
       if (!isDiskFullType(failureType(err)) || !patched(RESTAGE_ON_DISK_FULL)) throw err;
       avoidHosts.push(host);
-      setbacks.push({ host, reason: 'disk full', detail: describeFailure(err) });
-      if (hostAttempt >= MAX_HOSTS) throw noStagingHost(image, setbacks);
-      progress.archStage(image.arch, `staging disk full on ${host}, staging again (${hostAttempt}/${MAX_HOSTS})`);
+      giveUp({ host, reason: 'disk full', detail: describeFailure(err) }, hostAttempt);
     }
   }
 }
