@@ -1,11 +1,12 @@
 // A local (or NFS-mounted) directory tree served by a web server. Each file is written under a
 // hidden temporary name in its final directory, fsynced, then renamed into place, and the
 // directory is fsynced so the rename survives a crash: a reader sees no file or the whole file.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TargetMisconfiguredError } from './errors';
 import { compileLayout, publicUrlFor } from './layout';
+import { partialName, sweepAbandonedPartials } from './partial-files';
 import { CHUNK, assertDigest, openSource, readRange, sha256OfFile } from './source-file';
 import type { CheckOptions, DownloadTarget, Existing, FileFacts, PutOptions } from './types';
 
@@ -14,6 +15,8 @@ export interface DirectoryTargetOptions {
   /** e.g. "{release}/{family}/{arch}/images/{file}" */
   layout: string;
   publicUrl?: string;
+  /** A temporary file from another host untouched this long is removed (default 6 h). */
+  staleAfterMs?: number;
 }
 
 /** Progress is reported about every this many bytes copied. */
@@ -55,9 +58,11 @@ export function createDirectoryTarget(options: DirectoryTargetOptions): Download
       const dest = pathOf(key);
       const dir = dirname(dest);
       await mkdir(dir, { recursive: true });
-      // A random suffix, not a fixed one: a timed-out attempt that is still running elsewhere
-      // must never share (and truncate) this attempt's temporary file.
-      const tmp = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.partial`);
+      // A name of our own, not a fixed one: a timed-out attempt that is still running elsewhere
+      // must never share (and truncate) this attempt's temporary file. What a killed attempt
+      // left goes first, or it would stay in the published tree for good.
+      await sweepAbandonedPartials(dir, basename(dest), options.staleAfterMs);
+      const tmp = join(dir, partialName(basename(dest)));
       const src = await openSource(file);
       let renamed = false;
       try {

@@ -1,6 +1,7 @@
 // The directory backend through publishImageSet, on a real temporary directory.
+import { spawn, spawnSync } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,7 @@ import {
   type DownloadTarget,
   type PublishProgress,
 } from '../../../clients/downloads';
+import { partialName } from '../../../clients/downloads/partial-files';
 import { MiB, randomContent, sha256Hex, stageChecksum, stageFile, stageSmallSet, tempDir } from './staged-files';
 
 const LAYOUT = '{release}/{family}/{arch}/images/{file}';
@@ -87,7 +89,7 @@ describe('directory download target', () => {
     }
     expect(appeared).toEqual([big.name, small.name, checksumFile.name]);
     expect(partialSightings).toEqual([]);
-    expect([...temporary].every((t) => /^\..+\.[0-9a-f]{12}\.partial$/.test(t))).toBe(true);
+    expect([...temporary].every((t) => /^\..+\.[0-9a-f]{12}-\d+-[0-9a-f]{12}\.partial$/.test(t))).toBe(true);
     expect(temporary.size).toBe(3);
     expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
@@ -103,6 +105,39 @@ describe('directory download target', () => {
     // Fixed, the same publication completes: the first image is unchanged, the rest go up.
     const result = await publishImageSet(target, set);
     expect(result.map((f) => f.state)).toEqual(['unchanged', 'uploaded', 'uploaded']);
+  });
+
+  it('removes what a killed writer left, and keeps what a live writer is still writing', async () => {
+    const set = await stageSmallSet(staging.dir);
+    const dir = join(pub.dir, IMAGES);
+    await mkdir(dir, { recursive: true });
+    const qcow2 = set.files[0]!.name;
+    // The real tags of this host: one from a writer that has exited, one from a writer that runs.
+    const ours = partialName(qcow2).split('.').at(-2)!;
+    const hostTag = ours.split('-')[0]!;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const leftovers = {
+        killed: `.${qcow2}.${hostTag}-${dead}-0123456789ab.partial`,
+        running: `.${qcow2}.${hostTag}-${live.pid}-0123456789ab.partial`,
+        otherHostFresh: `.${qcow2}.aaaaaaaaaaaa-1-0123456789ab.partial`,
+        otherHostOld: `.${qcow2}.bbbbbbbbbbbb-1-0123456789ab.partial`,
+        untaggedOld: `.${qcow2}.0123456789ab.partial`,
+        otherFile: `.Fedora-Other.qcow2.${hostTag}-${dead}-0123456789ab.partial`,
+      };
+      for (const name of Object.values(leftovers)) await writeFile(join(dir, name), 'half an image');
+      const dayAgo = new Date(Date.now() - 24 * 3600_000);
+      await utimes(join(dir, leftovers.otherHostOld), dayAgo, dayAgo);
+      await utimes(join(dir, leftovers.untaggedOld), dayAgo, dayAgo);
+
+      await publishImageSet(target, set);
+
+      const hidden = (await listImages()).filter((n) => n.startsWith('.')).sort();
+      expect(hidden).toEqual([leftovers.otherFile, leftovers.otherHostFresh, leftovers.running].sort());
+    } finally {
+      live.kill();
+    }
   });
 
   it('writes nothing at all when cancelled during a copy', async () => {
