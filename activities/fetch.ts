@@ -27,6 +27,8 @@ export interface FetchDeps {
   /** The task queue only this host polls (`<files queue>-<host id>`). */
   hostTaskQueue: string;
   hostId: string;
+  /** A connection silent this long is dropped and the download resumes (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export interface StageImageInput {
@@ -107,6 +109,7 @@ export function createFetchActivities(deps: FetchDeps) {
           expectedSize: image.size,
           expectedSha256: image.sha256,
           signal: ctx.cancellationSignal,
+          idleTimeoutMs: deps.idleTimeoutMs,
           onProgress: ({ offset }) => ctx.heartbeat({ hostId: deps.hostId, offset } satisfies FetchHeartbeat),
         });
         ctx.heartbeat({ hostId: deps.hostId, offset: r.size } satisfies FetchHeartbeat);

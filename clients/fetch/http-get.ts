@@ -18,6 +18,23 @@ export class HttpProtocolError extends Error {
   override name = 'HttpProtocolError';
 }
 
+/** Nothing arrived for the idle timeout while we were waiting to read (connect, head or body). */
+export class HttpStalledError extends Error {
+  override name = 'HttpStalledError';
+}
+
+/**
+ * Default idle timeout. A server or a middlebox that stops sending without closing would
+ * otherwise hold the download (and its worker slot) until TCP gives up, hours later; the
+ * activity's heartbeat timeout starts a retry elsewhere but cannot stop this attempt.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+export interface HttpGetOptions {
+  /** Fail with HttpStalledError after this long without a byte while reading. */
+  idleTimeoutMs?: number;
+}
+
 export interface BodyHandlers {
   /**
    * A view of body bytes in the receive buffer, valid only until this call returns: the next
@@ -66,7 +83,7 @@ export interface HttpGetResponse {
  * body waits for `startBody`. Rejects with the socket's error when the server cannot be reached,
  * with HttpProtocolError when the reply is not HTTP/1.x, with an AbortError when `signal` aborts.
  */
-export function httpGet(url: URL, extraHeaders: Record<string, string>, signal?: AbortSignal): Promise<HttpGetResponse> {
+export function httpGet(url: URL, extraHeaders: Record<string, string>, signal?: AbortSignal, options: HttpGetOptions = {}): Promise<HttpGetResponse> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortError(signal));
@@ -76,7 +93,7 @@ export function httpGet(url: URL, extraHeaders: Record<string, string>, signal?:
       reject(new HttpProtocolError(`not an http(s) URL: ${url.href}`));
       return;
     }
-    new Exchange(url, extraHeaders, signal, resolve, reject);
+    new Exchange(url, extraHeaders, signal, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, resolve, reject);
   });
 }
 
@@ -97,11 +114,20 @@ class Exchange implements HttpGetResponse {
   private failure: Error | undefined;
   /** Body bytes received but not yet handed on (a view of the receive buffer). */
   private pending: Buffer | undefined;
+  /**
+   * Idle watch: a clock read per read, checked by one coarse unref'd interval (cheaper than
+   * re-arming socket.setTimeout for every pause and resume). Paused time does not count: a
+   * pause is ours (the caller is busy), not the server's silence.
+   */
+  private lastActivity = performance.now();
+  private paused = false;
+  private readonly idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     url: URL,
     extraHeaders: Record<string, string>,
     private readonly signal: AbortSignal | undefined,
+    private readonly idleTimeoutMs: number,
     private readonly resolveHead: (r: HttpGetResponse) => void,
     private readonly rejectHead: (err: Error) => void,
   ) {
@@ -116,6 +142,10 @@ class Exchange implements HttpGetResponse {
     this.socket.on('error', (err) => this.closed(err));
     this.socket.on('close', () => this.closed(new HttpProtocolError('the connection closed')));
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (idleTimeoutMs > 0 && Number.isFinite(idleTimeoutMs)) {
+      this.idleTimer = setInterval(this.checkIdle, Math.max(10, Math.min(1000, idleTimeoutMs / 4)));
+      this.idleTimer.unref();
+    }
     const fields = { Host: url.host, 'User-Agent': 'fedimg', 'Accept-Encoding': 'identity', Connection: 'close', ...extraHeaders };
     const lines = Object.entries(fields).map(([k, v]) => `${k}: ${v}\r\n`);
     this.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\n${lines.join('')}\r\n`, 'latin1');
@@ -129,6 +159,7 @@ class Exchange implements HttpGetResponse {
     }
     if (this.phase !== 'waiting') return;
     this.phase = 'body';
+    this.lastActivity = performance.now();
     this.handlers = handlers;
     const first = this.leftover;
     this.leftover = Buffer.alloc(0);
@@ -138,15 +169,20 @@ class Exchange implements HttpGetResponse {
   }
 
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    if (this.phase === 'body') this.socket.resume();
+    if (this.phase !== 'body') return;
+    this.paused = false;
+    this.lastActivity = performance.now();
+    this.socket.resume();
   }
 
   destroy(): void {
     this.phase = 'finished';
+    if (this.idleTimer) clearInterval(this.idleTimer);
     this.signal?.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
   }
@@ -165,6 +201,7 @@ class Exchange implements HttpGetResponse {
     // `buf` is the window handed out last; the bytes stay where they are and the next window starts after them.
     const data = Buffer.from(buf.buffer, buf.byteOffset, n);
     this.used += n;
+    this.lastActivity = performance.now();
     if (this.phase === 'body') {
       this.body(data);
       // The next read starts the buffer over: nothing in it may wait any longer.
@@ -279,6 +316,16 @@ class Exchange implements HttpGetResponse {
     this.remaining -= buf.length;
     this.deliver(buf);
   }
+
+  private readonly checkIdle = () => {
+    // 'waiting': the head is in and the caller has not started the body; that pause is ours too.
+    if (this.paused || this.phase === 'waiting' || this.phase === 'finished') return;
+    const idle = performance.now() - this.lastActivity;
+    if (idle < this.idleTimeoutMs) return;
+    const err = new HttpStalledError(`no bytes from the server for ${Math.round(idle / 1000)} s (${this.phase === 'head' ? 'waiting for the response' : 'inside the body'})`);
+    if (this.phase === 'head') this.failHead(err);
+    else this.fail(err);
+  };
 
   private readonly onAbort = () => {
     const err = abortError(this.signal as AbortSignal);

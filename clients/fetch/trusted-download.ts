@@ -5,7 +5,7 @@ import { close as closeCb, createReadStream, open as openCb, writeSync } from 'n
 import { rm, stat, truncate } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { DownloadInterruptedError, DownloadNotFoundError, DownloadVerificationError } from './errors';
-import { httpGet, type HttpGetResponse } from './http-get';
+import { HttpStalledError, httpGet, type HttpGetResponse } from './http-get';
 
 const openFd = promisify(openCb);
 const closeFd = promisify(closeCb);
@@ -25,6 +25,8 @@ export interface DownloadRequest {
    */
   onProgress?: (p: { offset: number; total: number }) => void;
   progressEveryBytes?: number;
+  /** Give up on a connection that sends nothing for this long (default DEFAULT_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -45,7 +47,7 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
   let transferred = 0;
 
   if (offset < req.expectedSize) {
-    const res = await request(req.url, offset, req.signal);
+    const res = await request(req.url, offset, req.signal, req.idleTimeoutMs);
     if (offset > 0 && !resumesAt(res, offset)) {
       // The server ignored Range: start again from zero rather than append a second copy.
       res.destroy();
@@ -185,10 +187,10 @@ async function hashExisting(path: string, length: number, hash: Hash, signal?: A
   for await (const chunk of createReadStream(path, { start: 0, end: length - 1, signal, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
 }
 
-async function request(url: string, offset: number, signal?: AbortSignal): Promise<HttpGetResponse> {
+async function request(url: string, offset: number, signal?: AbortSignal, idleTimeoutMs?: number): Promise<HttpGetResponse> {
   let res: HttpGetResponse;
   try {
-    res = await httpGet(new URL(url), offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal);
+    res = await httpGet(new URL(url), offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal, { idleTimeoutMs });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new DownloadInterruptedError(`cannot reach ${url}: ${describe(err)}`);
@@ -204,6 +206,7 @@ async function request(url: string, offset: number, signal?: AbortSignal): Promi
 }
 
 function describe(err: unknown): string {
+  if (err instanceof HttpStalledError) return err.message;
   const e = err as { code?: string; cause?: { code?: string; message?: string } };
   return e.code ?? e.cause?.code ?? e.cause?.message ?? (err as Error).message;
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { httpGet } from '../../../clients/fetch/http-get';
 import { downloadVerified } from '../../../clients/fetch/trusted-download';
 import { DownloadInterruptedError } from '../../../clients/fetch/errors';
 
@@ -38,6 +39,33 @@ async function listen(s: Server): Promise<string> {
 function raw(answer: (sock: Socket) => void): Promise<string> {
   return listen(createNetServer((sock) => sock.once('data', () => answer(sock))));
 }
+
+describe('the idle timeout', () => {
+  it('does not count the time the caller holds the connection paused, before or inside the body', async () => {
+    // The server sends everything at once; the caller then waits three idle timeouts before it
+    // starts the body, and pauses three more inside it. A silent server would have failed by then.
+    const host = await listen(createHttpServer((_req, res) => res.writeHead(200, { 'Content-Length': body.length }).end(body)));
+    const res = await httpGet(new URL(`http://${host}/x.raw`), {}, undefined, { idleTimeoutMs: 100 });
+    await new Promise((r) => setTimeout(r, 300));
+    const hash = createHash('sha256');
+    let paused = false;
+    await new Promise<void>((resolve, reject) =>
+      res.startBody({
+        onData(slice) {
+          hash.update(slice);
+          if (paused) return;
+          paused = true;
+          res.pause();
+          setTimeout(() => res.resume(), 300);
+        },
+        onEnd: resolve,
+        onError: reject,
+      }),
+    );
+    expect(paused).toBe(true);
+    expect(hash.digest('hex')).toBe(sha);
+  });
+});
 
 describe('download over the HTTP/1.1 framings', () => {
   it('gets every byte right when the receive memory is reused many times over', async () => {

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -129,6 +129,30 @@ describe('trusted download', () => {
     const r = await downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha });
     expect(r).toMatchObject({ resumedFrom: kept.length, transferred: body.length - kept.length, sha256: sha });
     expect(ranges.at(-1)).toBe(`bytes=${kept.length}-`);
+  });
+
+  it('gives up on a server that stops sending mid-body, keeps what arrived, and the retry resumes from it', async () => {
+    const d = dest();
+    stallAfter = 1024 * 1024 + 11;
+    const first = downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha, idleTimeoutMs: 300 });
+    await expect(first).rejects.toThrow(/interrupted after 1048587 bytes: no bytes from the server for \d+ s \(inside the body\)/);
+    await expect(first).rejects.toBeInstanceOf(DownloadInterruptedError);
+    expect(statSync(d).size).toBe(1024 * 1024 + 11);
+    const r = await downloadVerified({ url: `${base}/image.raw`, dest: d, expectedSize: body.length, expectedSha256: sha, idleTimeoutMs: 300 });
+    expect(r).toMatchObject({ resumedFrom: 1024 * 1024 + 11, sha256: sha });
+  });
+
+  it('gives up on a server that accepts the connection and never answers', async () => {
+    const silent = createNetServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/image.raw`;
+      const run = downloadVerified({ url, dest: dest(), expectedSize: body.length, idleTimeoutMs: 300 });
+      await expect(run).rejects.toThrow(/cannot reach .*: no bytes from the server for \d+ s \(waiting for the response\)/);
+      await expect(run).rejects.toBeInstanceOf(DownloadInterruptedError);
+    } finally {
+      silent.close();
+    }
   });
 
   it('reports progress offsets that are already on disk', async () => {
