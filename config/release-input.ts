@@ -87,7 +87,7 @@ export interface ReleaseRequest {
   repos?: string[];
   /** Build only these of the family's arches (an operator respinning one arch). */
   arches?: string[];
-  /** Publish only to these of the configured EC2 regions. */
+  /** Publish only to these of the configured EC2 regions (and the source region, always). */
   regions?: string[];
   /** RC/respin: build this kiwi description (kickstart for Oz/livecd) instead of the family's. */
   scm?: string;
@@ -173,7 +173,11 @@ export function checkReleaseRequest(config: Config, req: ReleaseRequest, now: Da
   const name: BuildName = { version, label };
   const input = releaseInput(config, { family: family.name, release, kind, name, ...(req.repos ? { repos: req.repos } : {}), ...(req.scratch !== undefined ? { scratch: req.scratch } : {}) });
   if (req.arches && req.arches.length > 0) input.family.arches = [...new Set(req.arches)] as FamilySpec['arches'];
-  if (req.regions && req.regions.length > 0 && input.settings.ec2) input.settings.ec2 = { ...input.settings.ec2, regions: [...new Set(req.regions)] };
+  if (req.regions && req.regions.length > 0 && input.settings.ec2) {
+    // The source region always goes with them: the image is registered there and copied from
+    // there, and left unpublished it would linger as a private AMI no later run would touch.
+    input.settings.ec2 = { ...input.settings.ec2, regions: [...new Set([input.settings.ec2.sourceRegion, ...req.regions])] };
+  }
   if (req.scm !== undefined) {
     input.family.koji = input.family.koji.kind === 'kiwi' ? { ...input.family.koji, descriptionScm: req.scm } : { ...input.family.koji, kickstartScm: req.scm };
   }

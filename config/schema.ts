@@ -106,7 +106,14 @@ export const awsSection = z
     /** Attempts the AWS SDK makes per call (throttling, 5xx) before the activity retry policy. */
     sdkMaxAttempts: z.number().int().min(1).max(10).default(5),
   })
-  .strict();
+  .strict()
+  .superRefine((aws, ctx) => {
+    // The image is registered in the source region and copied from there; left out of the
+    // published regions it would stay behind as a private AMI no run makes public or removes.
+    if (aws.regions.length > 0 && !aws.regions.includes(aws.sourceRegion)) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: `a list that includes aws.sourceRegion "${aws.sourceRegion}" (every copy is made from the image there)`, input: aws.regions });
+    }
+  });
 
 export const openstackSection = z
   .object({

@@ -74,7 +74,7 @@ function buildProgram(deps: CliDeps, state: RunState): Command {
     .option('--version <version>', 'Koji version (default: the release number, or Rawhide)')
     .option('--repo <url...>', 'extra package repository (repeatable)')
     .option('--arch <arch...>', "build only these arches (default: the family's)")
-    .option('--region <region...>', 'publish only to these of the configured EC2 regions (default: all of aws.regions)')
+    .option('--region <region...>', 'publish only to these of the configured EC2 regions, plus aws.sourceRegion where the image is registered (default: all of aws.regions)')
     .option('--scm <url>', "rc/respin: the kiwi description (kickstart for Oz) to build instead of the family's, a git URL at a commit, e.g. git+https://pagure.io/fedora-kiwi-descriptions.git?#<40-hex commit>")
     .option('--scratch', 'scratch build in Koji (the default)')
     .option('--no-scratch', 'real (non-scratch) build in Koji')

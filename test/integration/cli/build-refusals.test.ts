@@ -90,7 +90,7 @@ describe('fedimg build: bad input starts nothing', () => {
     await withReleaseWorker(async (client) => {
       const r = await cli(config, [...respin, '--arch', 'aarch64', '--region', 'eu-west-1', '--scm', SCM, '--json']);
       expect(r.code).toBe(0);
-      expect(r.json).toMatchObject({ workflowId: `image/${famE}/44/44-20261122.1`, started: true, arches: ['aarch64'], regions: ['eu-west-1'] });
+      expect(r.json).toMatchObject({ workflowId: `image/${famE}/44/44-20261122.1`, started: true, arches: ['aarch64'], regions: ['us-east-1', 'eu-west-1'] });
       const id = r.json.workflowId as string;
       await eventually(async () => kojiTasks().length === 1, 'the Koji task of the valid respin', 30_000);
       const [task] = kojiTasks();
@@ -100,14 +100,15 @@ describe('fedimg build: bad input starts nothing', () => {
       expect(JSON.stringify(task?.request)).not.toContain('x86_64');
       const input = (await client.workflow.getHandle(id).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       const started = JSON.parse(Buffer.from(input as Uint8Array).toString('utf8')) as ImageReleaseInput;
-      expect(started.settings.ec2?.regions).toEqual(['eu-west-1']);
+      // The source region comes along: the image is registered there first.
+      expect(started.settings.ec2?.regions).toEqual(['us-east-1', 'eu-west-1']);
 
       // The same name asked again with other regions or another description is not that run.
       const again = await cli(config, [...respin, '--arch', 'aarch64', '--region', 'eu-west-1', '--scm', SCM, '--json']);
       expect(again.json).toMatchObject({ state: 'running', started: false });
       const otherRegions = await cli(config, [...respin, '--arch', 'aarch64', '--scm', SCM]);
       expect(otherRegions.code).toBe(2);
-      expect(otherRegions.err).toContain(`fedimg build: region: ${id} is already running for EC2 regions eu-west-1, not us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1`);
+      expect(otherRegions.err).toContain(`fedimg build: region: ${id} is already running for EC2 regions us-east-1, eu-west-1, not us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1`);
       const otherScm = await cli(config, [...respin, '--arch', 'aarch64', '--region', 'eu-west-1']);
       expect(otherScm.code).toBe(2);
       expect(otherScm.err).toContain(`fedimg build: scm: ${id} is already running from ${SCM}, not git+https://pagure.io/fedora-kiwi-descriptions.git?#`);

@@ -82,6 +82,11 @@ describe('configuration', () => {
     expect(list).toContain('families[1].name: expected duplicate family name (also families[0]), found "Cloud-Base-Generic"');
   });
 
+  it('refuses EC2 regions that leave out the source region, where every copy comes from', () => {
+    const list = problems(withFile({ aws: { sourceRegion: 'us-east-1', regions: ['eu-west-1', 'eu-central-1'] } }));
+    expect(list).toContain('aws.regions: expected a list that includes aws.sourceRegion "us-east-1" (every copy is made from the image there), found ["eu-west-1","eu-central-1"]');
+  });
+
   it('reports three mistakes together, not one per run', () => {
     const list = problems({
       ...withFile({ temporal: { address: 'localhost' }, bus: { url: 'http://broker' } }),

@@ -42,8 +42,10 @@ describe('release request', () => {
     const r = input({ ...ec2Respin, arches: ['aarch64'], regions: ['eu-west-1', 'eu-west-1'], scm });
     expect(r.workflowId).toBe('image/Cloud-Base-AmazonEC2/44/44-20261122.1');
     expect(r.input.family.arches).toEqual(['aarch64']);
-    expect(r.input.settings.ec2?.regions).toEqual(['eu-west-1']);
+    // The source region comes along: the image is registered there before any copy is made.
+    expect(r.input.settings.ec2?.regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(r.input.settings.ec2?.sourceRegion).toBe('us-east-1');
+    expect(input({ ...ec2Respin, regions: ['eu-west-1', 'us-east-1'], scm }).input.settings.ec2?.regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(r.input.family.koji).toMatchObject({ kind: 'kiwi', descriptionScm: scm, profile: 'Cloud-Base-AmazonEC2' });
     // The config itself is untouched (the input is a copy).
     const config = testConfig();
