@@ -14,6 +14,8 @@ export function startKojiSim(options: KojiSimOptions): Promise<KojiSim> {
 export { KojiSim } from './server';
 export type { TaskSummary } from './server';
 export type { KojiSimOptions, SimUser } from './options';
+export { BusAnnouncer, TASK_STATE_CHANGE_TOPIC, TASK_STATE_CHANGE_SCHEMA, TASK_STATE_CHANGE_PACKAGE } from './bus-announcer';
+export type { KojiBusOptions } from './bus-announcer';
 export type { Timing, FailureSpec } from './engine';
 export { TIMING_PRESETS } from './engine';
 export type { KojiFaultConfig, Trigger, HttpErrorRule, ResetRule, DelayRule, BuildFailureRule } from './fault-injection';

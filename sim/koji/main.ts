@@ -1,6 +1,7 @@
 // Runs the Koji hub simulator as a process (the local stack's "koji-sim" service):
 //   node --import tsx sim/koji/main.ts --port 18080 --data-dir .stack/koji-sim \
-//     --user fedimg --password-file .stack/secrets/koji-password --timing realistic
+//     --user fedimg --password-file .stack/secrets/koji-password --timing realistic \
+//     [--bus-url-env KOJI_SIM_BUS_URL --bus-topic-prefix org.fedoraproject.prod]
 // Besides the pipeline user it seeds `admin` and `nobody` (no permissions); their passwords are
 // in <data-dir>/users.json (0600). Tasks live in memory: a restart starts again at task 1.
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { TIMING_PRESETS } from './engine';
 import { startKojiSim } from './index';
+import type { KojiBusOptions } from './bus-announcer';
 import type { SimUser } from './options';
 import type { TargetSpec } from './targets';
 import { ensureSecretFile } from './secret-file';
@@ -39,6 +41,9 @@ const program = new Command('koji-sim')
   .option('--seed <n>', 'PRNG seed (fault decisions, session keys)', int, 1)
   .option('--manual', 'builds wait for POST /sim/tasks/<id>/advance')
   .option('--offline', 'answer every XML-RPC call with ServerOffline (1014)')
+  .option('--bus-url-env <var>', "announce scratch builds' task state changes on the AMQP broker whose URL is in this variable")
+  .option('--bus-topic-prefix <prefix>', "Koji's topic prefix on the broker", 'org.fedoraproject.prod')
+  .option('--bus-exchange <name>', 'exchange to publish on', 'amq.topic')
   .option('--verbose', 'log builder errors and unexpected exceptions');
 
 program.parse();
@@ -60,6 +65,9 @@ const o = program.opts<{
   seed: number;
   manual?: boolean;
   offline?: boolean;
+  busUrlEnv?: string;
+  busTopicPrefix: string;
+  busExchange: string;
   verbose?: boolean;
 }>();
 
@@ -70,6 +78,14 @@ function password(): string {
     return v;
   }
   return ensureSecretFile(resolve(o.passwordFile ?? join(o.dataDir, 'password')));
+}
+
+/** The broker URL comes from the environment, so its credentials never show in the process list. */
+function bus(): KojiBusOptions | undefined {
+  if (!o.busUrlEnv) return undefined;
+  const url = process.env[o.busUrlEnv];
+  if (!url) throw new Error(`${o.busUrlEnv} is not set`);
+  return { url, topicPrefix: o.busTopicPrefix, exchange: o.busExchange };
 }
 
 function targets(): TargetSpec[] | undefined {
@@ -105,6 +121,7 @@ const sim = await startKojiSim({
   imageSizeBytes: o.imageSizeMib * 1024 * 1024,
   seed: o.seed,
   offline: Boolean(o.offline),
+  bus: bus(),
   log: o.verbose ? (l) => process.stderr.write(`${l}\n`) : (l) => process.stderr.write(`${l.split('\n')[0]}\n`),
 }).catch((err: NodeJS.ErrnoException) => {
   if (err.code !== 'EADDRINUSE') throw err;
@@ -118,6 +135,7 @@ writeFileSync(
 );
 chmodSync(join(dataDir, 'users.json'), 0o600);
 process.stdout.write(`koji-sim listening: hub ${sim.hubUrl}, files ${sim.topUrl}, controls ${sim.url}/sim/state (user ${o.user})\n`);
+if (sim.announcer) process.stdout.write(`koji-sim: announcing scratch builds' task state changes as ${o.busTopicPrefix}.buildsys.task.state.change\n`);
 
 const stop = (sig: string) => {
   process.stdout.write(`koji-sim: ${sig}, stopping\n`);

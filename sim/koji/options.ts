@@ -1,6 +1,7 @@
 // Settings of a simulator instance, and their defaults: the recording's setup (admin, a build
 // host, target f-target with x86_64 and aarch64) plus the users a caller seeds.
 import type { MaterializeHook } from './artifacts';
+import type { KojiBusOptions } from './bus-announcer';
 import { TIMING_PRESETS } from './engine';
 import type { Timing } from './engine';
 import { defaultKiwiFormats } from './image-kinds';
@@ -52,11 +53,17 @@ export interface KojiSimOptions {
   offline?: boolean;
   /** Supply some files yourself (tests replay recorded builder bytes). */
   materialize?: MaterializeHook;
+  /**
+   * Announce scratch builds' parent task state changes on this broker, as Fedora's hub plugin
+   * koji-fedoramessaging does (buildsys.task.state.change). Unset: no bus at all.
+   */
+  bus?: KojiBusOptions;
   log?: (line: string) => void;
 }
 
-export interface ResolvedOptions extends Required<Omit<KojiSimOptions, 'materialize' | 'adminPassword' | 'timing'>> {
+export interface ResolvedOptions extends Required<Omit<KojiSimOptions, 'materialize' | 'adminPassword' | 'timing' | 'bus'>> {
   timing: Timing;
+  bus: KojiBusOptions | undefined;
   adminPassword: string | undefined;
   materialize: MaterializeHook | undefined;
 }
@@ -86,6 +93,7 @@ export function resolveOptions(o: KojiSimOptions): ResolvedOptions {
     seed: o.seed ?? 1,
     offline: o.offline ?? false,
     materialize: o.materialize,
+    bus: o.bus,
     log: o.log ?? (() => {}),
   };
 }

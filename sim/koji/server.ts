@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeCall, encodeFault, encodeResponse, XmlRpcParseError } from '../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
 import { Artifacts } from './artifacts';
+import { BusAnnouncer } from './bus-announcer';
 import { nowUs } from './clock';
 import { jsonSafe, serveControl } from './control-http';
 import { DiskImageFactory } from './disk-image';
@@ -58,6 +59,8 @@ export class KojiSim {
   readonly options: ResolvedOptions;
   /** Password of the seeded admin user. */
   readonly adminPassword: string;
+  /** Present when options.bus is set: announces scratch parents' state changes. */
+  readonly announcer: BusAnnouncer | undefined;
   private readonly server: Server;
   private readonly submissionCounts = new Map<string, number>();
   private baseUrl = '';
@@ -101,6 +104,12 @@ export class KojiSim {
       submissions: this.submissionCounts,
     };
     this.hub = new Hub(deps, o.log);
+    this.announcer = o.bus
+      ? new BusAnnouncer(
+          { store: this.store, users: this.users, hostName: o.hostName, baseUrl: () => this.baseUrl, topUrl: () => this.topUrl, log: o.log },
+          o.bus,
+        )
+      : undefined;
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         o.log(`koji-sim: ${(err as Error).stack ?? String(err)}`);
@@ -230,6 +239,7 @@ export class KojiSim {
 
   async close(): Promise<void> {
     await this.engine.close();
+    await this.announcer?.close();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }

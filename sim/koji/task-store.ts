@@ -108,10 +108,12 @@ export class TaskStore extends EventEmitter {
 
   /** host.openTask: FREE -> OPEN on the given host. */
   open(t: TaskRecord, hostId: number): void {
+    const old = t.state;
     t.state = TASK_STATES.OPEN;
     t.hostId = hostId;
     t.startUs = nowUs();
     this.changed(t);
+    this.stateChanged(t, old);
   }
 
   close(t: TaskRecord, result: XmlRpcValue): void {
@@ -137,13 +139,23 @@ export class TaskStore extends EventEmitter {
   }
 
   private finish(t: TaskRecord, state: TaskState): void {
+    const old = t.state;
     t.state = state;
     t.completionUs = nowUs();
     this.changed(t);
+    this.stateChanged(t, old);
   }
 
   private changed(t: TaskRecord): void {
     this.emit('change', t);
+  }
+
+  /**
+   * 'state' (task, old state): the hub's postTaskStateChange callback, where plugins such as
+   * koji-fedoramessaging hook in. Only real state transitions, never creation or other fields.
+   */
+  private stateChanged(t: TaskRecord, old: TaskState): void {
+    if (old !== t.state) this.emit('state', t, old);
   }
 
   /** The decoded request params. */

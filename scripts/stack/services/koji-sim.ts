@@ -2,6 +2,9 @@
 // XML-RPC at koji.hubUrl, task files at koji.topUrl (same server), realistic build timing. It
 // seeds the pipeline's user (koji.user) with the password the pipeline reads: the configured
 // environment variable if set, else the configured file, created (0600) when missing.
+// Like Fedora's hub (plugin koji-fedoramessaging) it announces scratch builds' task state changes
+// on the stack's broker under bus.kojiTopicPrefix, which wakes waiting releases early; the broker
+// URL goes by environment variable (KOJI_SIM_BUS_URL), not argv, as it may carry a password.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../../config';
@@ -39,6 +42,10 @@ export function kojiSimService(config: Config): StackService {
       return false;
     }
   };
+  // A broker behind client certificates (bus.tls) is not a local one: the simulator stays quiet there.
+  const announce = config.bus.tls === undefined;
+  const busArgs = announce ? ['--bus-url-env', 'KOJI_SIM_BUS_URL', '--bus-topic-prefix', config.bus.kojiTopicPrefix, '--bus-exchange', config.bus.exchange] : [];
+  const busEnv = announce ? { KOJI_SIM_BUS_URL: config.bus.url } : {};
   return {
     name: 'koji-sim',
     address: `${config.koji.hubUrl} (files ${config.koji.topUrl})`,
@@ -70,8 +77,9 @@ export function kojiSimService(config: Config): StackService {
           config.koji.user,
           ...(useEnv ? ['--password-env', passwordEnv] : ['--password-file', passwordFile]),
           ...targets.flatMap((t) => ['--target', t]),
+          ...busArgs,
         ],
-        { cwd: REPO_ROOT },
+        { cwd: REPO_ROOT, env: busEnv },
       );
     },
     healthy,
