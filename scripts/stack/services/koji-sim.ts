@@ -15,6 +15,8 @@ import { ensureDebianPackages } from '../debian';
 import { isAlive, pidFile, recordedPid, startDetached, stopRecorded } from '../process';
 import type { StackService } from '../service';
 
+const DEFAULT_STACK_DIR = join(REPO_ROOT, '.stack');
+
 export function kojiSimService(config: Config): StackService {
   const hub = new URL(config.koji.hubUrl);
   const port = Number(hub.port || (hub.protocol === 'https:' ? 443 : 80));
@@ -42,8 +44,11 @@ export function kojiSimService(config: Config): StackService {
       return false;
     }
   };
-  // A broker behind client certificates (bus.tls) is not a local one: the simulator stays quiet there.
-  const announce = config.bus.tls === undefined;
+  // A broker behind client certificates (bus.tls) is not a local one: the simulator stays quiet
+  // there. So does a private stack (FEDIMG_STACK_DIR, e.g. the chaos run's): its message audit
+  // takes everything under bus.topicPrefix for the pipeline's own, and Koji's prefix is the same
+  // one there; its releases poll Koji instead.
+  const announce = config.bus.tls === undefined && resolve(STACK_DIR) === DEFAULT_STACK_DIR;
   const busArgs = announce ? ['--bus-url-env', 'KOJI_SIM_BUS_URL', '--bus-topic-prefix', config.bus.kojiTopicPrefix, '--bus-exchange', config.bus.exchange] : [];
   const busEnv = announce ? { KOJI_SIM_BUS_URL: config.bus.url } : {};
   return {
