@@ -375,14 +375,16 @@ async function ec2Retention(): Promise<void> {
     const base = { olderThanDays: 30, regions, retry: { initialIntervalMs: 300 } };
     const dryId = `ec2-retention/replay-record-${tag}-dry`;
     await client.workflow.start('ec2RetentionWorkflow', { taskQueue: queue, workflowId: dryId, args: [{ ...base, dryRun: true }] });
-    await record(client, dryId, 'dry-run');
+    // "-progress": with the ec2-retention-progress-v1 upserts. ec2RetentionWorkflow--dry-run and
+    // --nightlies-removed were recorded before them and stay as the older shape.
+    await record(client, dryId, 'dry-run-progress');
     const realId = `ec2-retention/replay-record-${tag}`;
     await client.workflow.start('ec2RetentionWorkflow', {
       taskQueue: queue,
       workflowId: realId,
       args: [{ ...base, dryRun: false, announce: { subvariants: { [family]: 'Cloud_Base_AmazonEC2' }, rawhideRelease: 45 } }],
     });
-    await record(client, realId, 'nightlies-removed');
+    await record(client, realId, 'nightlies-removed-progress');
   });
 }
 

@@ -1,12 +1,16 @@
 // ec2RetentionWorkflow against moto through the fault proxy: old managed nightlies go through
 // deprecation, loss of public access, deregistration and snapshot deletion; releases, RCs,
-// protected and unmanaged images are never touched; a dry run changes nothing.
+// protected and unmanaged images are never touched; a dry run changes nothing. Both runs report
+// their progress (ec2RetentionProgress query, ImageStage, memo) as an operator would read it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { createAwsClients, type AwsClients } from '../../../clients/aws/clients';
 import { createEc2Activities } from '../../../activities/ec2';
 import type { FaultProxy } from '../../../sim/fault-proxy';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ImageStage } from '../../../domain/search-attributes';
 import { ec2RetentionWorkflow } from '../../../workflows/ec2';
+import { ec2RetentionProgressQuery } from '../../../workflows/ec2/retention-progress';
 import { uniqueQueue } from '../../helpers/temporal';
 import { direct, uid, withEc2Workers } from './helpers';
 import { registerTaggedImage, startRetentionProxy } from './retention-helpers';
@@ -58,12 +62,16 @@ describe('ec2RetentionWorkflow', () => {
     const activities = createEc2Activities({ clients });
 
     await withEc2Workers([{ taskQueue: queue, activities }], async (client) => {
-      const run = (dryRun: boolean) =>
-        client.workflow.execute(ec2RetentionWorkflow, {
+      const handles: Record<string, WorkflowHandle<typeof ec2RetentionWorkflow>> = {};
+      const run = async (dryRun: boolean) => {
+        const handle = await client.workflow.start(ec2RetentionWorkflow, {
           taskQueue: queue,
           workflowId: `ec2-retention-${id}-${dryRun ? 'dry' : 'real'}`,
           args: [{ olderThanDays: 30, dryRun, regions, retry: { initialIntervalMs: 300 } }],
         });
+        handles[dryRun ? 'dry' : 'real'] = handle;
+        return handle.result();
+      };
 
       const before = proxy.calls.at(-1)?.seq ?? 0;
       const dry = await run(true);
@@ -82,6 +90,14 @@ describe('ec2RetentionWorkflow', () => {
       }
       // The unmanaged image is not even listed: the listing asks for fedimg:managed=true.
       expect(dry.actions.concat().some((a) => a.imageId === made[regions[0] ?? '']?.oldUnmanaged)).toBe(false);
+      // What an operator sees of the dry run: its plan, region by region, and the stage text.
+      const dryHandle = handles.dry!;
+      const dryProgress = await dryHandle.query(ec2RetentionProgressQuery);
+      expect(dryProgress).toMatchObject({ stage: 'done', dryRun: true, regions: { total: 2, done: 2, failed: [] }, planned: 2, deprecated: 0, madePrivate: 0, deregistered: 0, snapshotsDeleted: 0, failed: 0 });
+      expect(dryProgress.plan.map((p) => [p.region, p.imageId, p.steps]).sort()).toEqual(
+        regions.map((r) => [r, made[r]?.oldNightly, ['deprecate', 'make-private', 'deregister']]).sort(),
+      );
+      expect((await dryHandle.describe()).typedSearchAttributes.get(ImageStage)).toBe('dry run: 2 to retire');
       const changing = ['EnableImageDeprecation', 'ModifyImageAttribute', 'ModifySnapshotAttribute', 'DeregisterImage', 'DeleteSnapshot'];
       expect(proxy.calls.filter((c) => c.seq > before && changing.includes(c.action))).toEqual([]);
 
@@ -90,6 +106,12 @@ describe('ec2RetentionWorkflow', () => {
       expect(done.map((a) => [a.imageId, a.outcome, a.completed])).toEqual(
         regions.map((r) => [made[r]?.oldNightly, 'done', ['deprecate', 'make-private', 'deregister']]),
       );
+      const realHandle = handles.real!;
+      const snapshots = done.reduce((n, a) => n + a.snapshotIds.length, 0);
+      expect(await realHandle.query(ec2RetentionProgressQuery)).toMatchObject({ stage: 'done', dryRun: false, regions: { total: 2, done: 2, failed: [] }, planned: 2, deprecated: 2, madePrivate: 2, deregistered: 2, snapshotsDeleted: snapshots, failed: 0, plan: [] });
+      const described = await realHandle.describe();
+      expect(described.typedSearchAttributes.get(ImageStage)).toBe(`done: 2 deprecated, 2 made private, 2 deregistered, ${snapshots} snapshots deleted, 0 failed`);
+      expect(described.memo).toMatchObject({ retention: { destination: 'ec2', dryRun: false, planned: 2, deprecated: 2, deregistered: 2, snapshotsDeleted: snapshots, failed: 0 } });
       const changed = proxy.calls.filter((c) => c.seq > before && changing.includes(c.action));
       // In order per image: deprecate, private (image, then its snapshots), deregister, delete snapshots.
       const forImage = (r: string) => changed.filter((c) => c.region === r).map((c) => c.action);
