@@ -335,6 +335,10 @@ export const configSchema = z
         // How long a host's own queue may go unpolled before its images are staged elsewhere
         // (the workflow's default is 600 s); below 30 s a busy host would be taken for lost.
         lostHostAfterSeconds: z.number().int().min(30).optional(),
+        // The host's janitor removes folders of releases no longer running (workers/staging-janitor.ts).
+        janitorIntervalMinutes: z.number().int().min(1).max(24 * 60).default(60),
+        // ...and folders without a marker once nothing in them changed for this long.
+        orphanAfterHours: z.number().int().min(1).default(24),
       })
       .strict(),
     families: z.array(familySchema).min(1),

@@ -6,6 +6,7 @@
 // SIGINT/SIGTERM start a graceful shutdown: pollers stop, in-flight activities get
 // shutdownGraceTime to finish (or heartbeat out and resume elsewhere from their details).
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { resolve } from 'node:path';
 import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
 import { MissingSecretError } from '../config/secrets';
@@ -13,6 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { busConnectionOptions } from '../clients/bus';
 import { buildActivities } from './activities';
 import { startKojiConsumer } from './koji-consumer';
+import { startStagingJanitor } from './staging-janitor';
 import { hostId, hostTaskQueue } from './host-identity';
 import { workflowBundle as loadWorkflowBundle } from './workflow-bundle';
 
@@ -60,11 +62,21 @@ async function main(): Promise<void> {
     kojiUser: config.koji.user,
   });
 
+  // This host's staged files that no release will clean up any more (a late-returning host).
+  const janitor = startStagingJanitor({
+    stagingDir: resolve(config.staging.dir),
+    client: new Client({ connection: clientConnection, namespace: target.namespace }),
+    intervalMs: config.staging.janitorIntervalMinutes * 60_000,
+    orphanAfterMs: config.staging.orphanAfterHours * 3_600_000,
+    log: (line) => console.log(line),
+  });
+
   console.log(
     `fedimg worker ${host}: polling ${workers.map((w) => w.options.taskQueue).join(', ')} on ${target.connection.address} ` +
       `(namespace ${target.namespace}); metrics on http://${config.temporal.workerMetricsAddress}/metrics`,
   );
   await Promise.all(workers.map((w) => w.run()));
+  await janitor.stop();
   await kojiConsumer.stop();
   await close();
   await clientConnection.close();
