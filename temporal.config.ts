@@ -74,7 +74,8 @@ const config: ConfigInput = {
     adminToken: { env: 'FEDIMG_CATALOGUE_TOKEN', file: '.stack/secrets/catalogue-token' },
     prefetch: 16,
   },
-  staging: { dir: '.stack/staging', maxImageBytes: 64 * 1024 ** 3 },
+  // The janitor (workers/staging-janitor.ts) clears folders of releases no longer running every hour.
+  staging: { dir: '.stack/staging', maxImageBytes: 64 * 1024 ** 3, janitorIntervalMinutes: 60, orphanAfterHours: 24 },
   // Nightlies are superseded every day; these keep about a month of them. EC2: publishing sets
   // each nightly's deprecation date at aws.nightlyDeprecateAfterDays (30), retention then takes
   // it private 7 days later and deregisters it (snapshots too) 7 days after that, day 44, so a

@@ -33,6 +33,9 @@ type Verdict = { remove: true; why: string; workflowId?: string } | { remove: fa
 export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
   const log = deps.log ?? (() => undefined);
   const round: JanitorRound = { removed: [], kept: 0, undecided: 0 };
+  // Once Temporal does not answer, the rest of the round is not asked (each try takes the
+  // client's retries, seconds long): everything marked waits for the next round.
+  const temporal = { reachable: true };
   const entries = await readdir(deps.stagingDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) =>
     err.code === 'ENOENT' ? [] : Promise.reject(err),
   );
@@ -40,7 +43,7 @@ export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
     // Only real folders: a symlink in the staging dir is not ours to follow or delete through.
     if (!e.isDirectory()) continue;
     const folder = join(deps.stagingDir, e.name);
-    const verdict = await judge(folder, deps);
+    const verdict = await judge(folder, deps, temporal);
     if (!verdict.remove) {
       if (verdict.undecided) round.undecided += 1;
       else round.kept += 1;
@@ -54,7 +57,7 @@ export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
   return round;
 }
 
-async function judge(folder: string, deps: JanitorDeps): Promise<Verdict> {
+async function judge(folder: string, deps: JanitorDeps, temporal: { reachable: boolean }): Promise<Verdict> {
   const marker = await readMarker(folder);
   if (!marker) {
     const changed = await lastChange(folder);
@@ -62,13 +65,15 @@ async function judge(folder: string, deps: JanitorDeps): Promise<Verdict> {
     return idle > deps.orphanAfterMs ? { remove: true, why: `no marker and unchanged for ${Math.round(idle / 3_600_000)} h` } : { remove: false };
   }
   const workflowId = marker.releaseWorkflowId;
+  if (!temporal.reachable) return { remove: false, undecided: true };
   try {
     const d = await deps.client.workflow.getHandle(workflowId).describe();
     if (d.status.name === 'RUNNING') return { remove: false };
     return { remove: true, workflowId, why: `the release is ${d.status.name.toLowerCase()}` };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { remove: true, workflowId, why: 'Temporal knows no such release' };
-    deps.log?.(`staging janitor: cannot ask Temporal about ${workflowId}, keeping its files this round: ${(err as Error).message}`);
+    temporal.reachable = false;
+    deps.log?.(`staging janitor: cannot ask Temporal about ${workflowId}, keeping staged files this round: ${(err as Error).message}`);
     return { remove: false, undecided: true };
   }
 }
