@@ -10,7 +10,7 @@
 // a host on that list hands the task back (a retryable StagingHostAvoided with a short delay),
 // so another host's poller takes it. Temporal cannot route "any host but these", and a refusal
 // costs milliseconds, so this stays simple and needs no registry of hosts.
-import { access, mkdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { downloadVerified } from '../clients/fetch/trusted-download';
@@ -18,7 +18,7 @@ import { DownloadNotFoundError, DownloadVerificationError } from '../clients/fet
 import { KojiUnsafeFileName, taskFileUrl } from '../clients/koji/task-files';
 import type { BuiltImage } from '../domain/image-release';
 import { StagingFailureType, avoidedHostRetryDelayMs, type HostFailureDetails } from '../domain/failure-types';
-import { stagingFolder } from './staging-paths';
+import { stagingFolder, writeStagingMarker } from './staging-paths';
 
 export interface FetchDeps {
   topUrl: string;
@@ -146,27 +146,6 @@ function isEnospc(err: unknown): boolean {
     if ((e as NodeJS.ErrnoException).code === 'ENOSPC') return true;
   }
   return false;
-}
-
-/** Written into each image's staging folder when it is made, so the host's janitor can tell
- *  whose files they are (the folder's name is a lossy digest of the image key). */
-export const STAGING_MARKER = '.fedimg-image.json';
-
-export interface StagingMarker {
-  /** `<release workflow id>/<arch>` */
-  imageKey: string;
-  releaseWorkflowId: string;
-  stagedAt: string;
-}
-
-/** Atomically (temp + rename), so a reader never sees half a marker; a resumed fetch keeps the first. */
-export async function writeStagingMarker(folder: string, imageKey: string): Promise<void> {
-  const path = join(folder, STAGING_MARKER);
-  if (await access(path).then(() => true, () => false)) return;
-  const marker: StagingMarker = { imageKey, releaseWorkflowId: imageKey.slice(0, imageKey.lastIndexOf('/')), stagedAt: new Date().toISOString() };
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(marker)}\n`);
-  await rename(tmp, path);
 }
 
 export type FetchActivities = ReturnType<typeof createFetchActivities>;

@@ -10,7 +10,7 @@
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { STAGING_MARKER, type StagingMarker } from '../activities/fetch';
+import { STAGING_MARKER, type StagingMarker } from '../activities/staging-paths';
 
 export interface JanitorDeps {
   stagingDir: string;
@@ -28,7 +28,7 @@ export interface JanitorRound {
   undecided: number;
 }
 
-type Verdict = { remove: true; why: string; workflowId?: string } | { remove: false; undecided?: boolean };
+type Verdict = { remove: true; why: string; workflowId?: string; survey?: { bytes: number } } | { remove: false; undecided?: boolean };
 
 export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
   const log = deps.log ?? (() => undefined);
@@ -49,7 +49,7 @@ export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
       else round.kept += 1;
       continue;
     }
-    const bytes = await sizeOf(folder);
+    const { bytes } = verdict.survey ?? (await survey(folder));
     await rm(folder, { recursive: true, force: true });
     round.removed.push({ folder: e.name, ...(verdict.workflowId ? { workflowId: verdict.workflowId } : {}), why: verdict.why, bytes });
     log(`staging janitor: removed ${e.name} (${verdict.workflowId ?? 'no marker'}: ${verdict.why}), ${bytes} bytes freed`);
@@ -60,9 +60,9 @@ export async function sweepStaging(deps: JanitorDeps): Promise<JanitorRound> {
 async function judge(folder: string, deps: JanitorDeps, temporal: { reachable: boolean }): Promise<Verdict> {
   const marker = await readMarker(folder);
   if (!marker) {
-    const changed = await lastChange(folder);
-    const idle = (deps.now ?? Date.now)() - changed;
-    return idle > deps.orphanAfterMs ? { remove: true, why: `no marker and unchanged for ${Math.round(idle / 3_600_000)} h` } : { remove: false };
+    const found = await survey(folder);
+    const idle = (deps.now ?? Date.now)() - found.newestMs;
+    return idle > deps.orphanAfterMs ? { remove: true, why: `no marker and unchanged for ${Math.round(idle / 3_600_000)} h`, survey: found } : { remove: false };
   }
   const workflowId = marker.releaseWorkflowId;
   if (!temporal.reachable) return { remove: false, undecided: true };
@@ -87,34 +87,31 @@ async function readMarker(folder: string): Promise<StagingMarker | undefined> {
   }
 }
 
-/** The newest mtime in the folder (the folder's own included); symlinks are not followed. */
-async function lastChange(folder: string): Promise<number> {
-  let newest = (await lstat(folder)).mtimeMs;
-  for (const e of await readdir(folder, { withFileTypes: true, recursive: true })) {
-    const st = await lstat(join(e.parentPath, e.name)).catch(() => undefined);
-    if (st) newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
-
-async function sizeOf(folder: string): Promise<number> {
+/** One walk: the newest mtime (the folder's own included) and the allocated bytes; symlinks
+ *  are looked at (lstat), never followed. */
+async function survey(folder: string): Promise<{ newestMs: number; bytes: number }> {
+  let newestMs = (await lstat(folder)).mtimeMs;
   let bytes = 0;
   for (const e of await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (!e.isFile()) continue;
-    // Allocated blocks, not the logical size: staged raw images are sparse.
     const st = await lstat(join(e.parentPath, e.name)).catch(() => undefined);
-    if (st) bytes += st.blocks * 512;
+    if (!st) continue;
+    newestMs = Math.max(newestMs, st.mtimeMs);
+    // Allocated blocks, not the logical size: staged raw images are sparse.
+    if (st.isFile()) bytes += st.blocks * 512;
   }
-  return bytes;
+  return { newestMs, bytes };
 }
 
 /** Sweeps now and every `intervalMs` until stopped; a failed round is logged, never fatal. */
 export function startStagingJanitor(deps: JanitorDeps & { intervalMs: number }): { stop: () => Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | undefined;
   let stopped = false;
   const round = () => {
-    if (stopped) return;
-    running = sweepStaging(deps).catch((err: unknown) => deps.log?.(`staging janitor: round failed: ${(err as Error).message}`));
+    // A round still going (a slow disk, Temporal's retries) is not joined by a second one.
+    if (stopped || running) return;
+    running = sweepStaging(deps)
+      .catch((err: unknown) => deps.log?.(`staging janitor: round failed: ${(err as Error).message}`))
+      .finally(() => (running = undefined));
   };
   round();
   const timer = setInterval(round, deps.intervalMs);

@@ -12,12 +12,10 @@
 // Messages go to the bus under a topic prefix of their own, so the stack's catalogue does not
 // list these throwaway images. Run it again (and commit the new files beside the old ones)
 // when a workflow's shape changes on purpose behind `patched`.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, ModifyImageAttributeCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -35,6 +33,7 @@ import { readSecret } from '../../config/secrets';
 import type { ImageReleaseInput } from '../../domain/image-release';
 import { ec2Ok, imagesCreatedDaysAgo, startFaultProxy } from '../../sim/fault-proxy';
 import { buildActivities } from '../../workers/activities';
+import { spawnHostProcess } from '../integration/artifacts/hosts';
 import { startFastKoji, type FastKoji } from '../helpers/fast-koji';
 import { startPrivateMoto } from '../helpers/private-moto';
 import { releaseConfig } from '../helpers/release-config';
@@ -208,47 +207,20 @@ interface Host {
   stop(): Promise<void>;
 }
 
-/** A worker "host" process of the re-staging tests (test/integration/artifacts/host-process.ts):
- *  the shared files queue and its own `<files>-<id>` queue, its own staging dir. */
+/** A worker "host" process of the re-staging tests (test/integration/artifacts/hosts.ts). */
 async function startHost(opts: { id: string; filesQueue: string; stagingDir: string; downloads: string; stopHostQueueOnStage?: boolean; onStaged?: () => void }): Promise<Host> {
   if (!koji) throw new Error('no Koji simulator');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../integration/artifacts/host-process.ts', import.meta.url))], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    env: {
-      ...process.env,
-      FEDIMG_TEST_HOST_ID: opts.id,
-      FEDIMG_TEST_FILES_QUEUE: opts.filesQueue,
-      FEDIMG_TEST_STAGING: opts.stagingDir,
-      FEDIMG_TEST_TOP_URL: koji.sim.topUrl,
-      FEDIMG_TEST_DOWNLOADS: opts.downloads,
-      FEDIMG_TEST_LAYOUT: '{release}/{family}/{arch}/images/{file}',
-      ...(opts.stopHostQueueOnStage ? { FEDIMG_TEST_STOP_HOST_QUEUE_ON_STAGE: '1' } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { stop } = await spawnHostProcess({
+    id: opts.id,
+    filesQueue: opts.filesQueue,
+    stagingDir: opts.stagingDir,
+    topUrl: koji.sim.topUrl,
+    downloadsRoot: opts.downloads,
+    stopHostQueueOnStage: opts.stopHostQueueOnStage,
+    onStage: (outcome) => outcome === 'staged' && opts.onStaged?.(),
+    onSpawn: (child) => cleanups.push(async () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'))),
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
   cleanups.push(stop);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host ${opts.id} did not start in 90 s`)), 90_000);
-    let buffered = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line === 'ready') {
-          clearTimeout(timer);
-          resolve();
-        } else if (line.startsWith('{') && (JSON.parse(line) as { stage: string }).stage === 'staged') opts.onStaged?.();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`host ${opts.id} exited with ${code} before it was ready`)));
-  });
   return { id: opts.id, stop };
 }
 

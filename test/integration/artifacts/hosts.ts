@@ -35,6 +35,65 @@ let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+export interface HostProcessOptions {
+  id: string;
+  filesQueue: string;
+  stagingDir: string;
+  topUrl: string;
+  downloadsRoot: string;
+  stopHostQueueOnStage?: boolean;
+  /** Each stageImage attempt's outcome: 'staged' or the failure type. */
+  onStage?: (outcome: string) => void;
+  /** The process, as soon as it exists (before it is ready): for whoever must kill it. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/**
+ * Starts host-process.ts as a worker "host" (the shared files queue plus its own
+ * `<files>-<id>` queue, its own staging dir) and resolves once it says it is ready. Used by the
+ * re-staging tests and by test/replay/record-scenarios.ts.
+ */
+export async function spawnHostProcess(o: HostProcessOptions): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./host-process.ts', import.meta.url))], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FEDIMG_TEST_HOST_ID: o.id,
+      FEDIMG_TEST_FILES_QUEUE: o.filesQueue,
+      FEDIMG_TEST_STAGING: o.stagingDir,
+      FEDIMG_TEST_TOP_URL: o.topUrl,
+      FEDIMG_TEST_DOWNLOADS: o.downloadsRoot,
+      FEDIMG_TEST_LAYOUT: DOWNLOAD_LAYOUT,
+      ...(o.stopHostQueueOnStage ? { FEDIMG_TEST_STOP_HOST_QUEUE_ON_STAGE: '1' } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  o.onSpawn?.(child);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host ${o.id} did not start in 90 s`)), 90_000);
+    let buffered = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (line.startsWith('{')) o.onStage?.((JSON.parse(line) as { stage: string }).stage);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`host ${o.id} exited with ${code} before it was ready`)));
+  });
+  return { child, stop };
+}
+
 export interface Cluster {
   filesQueue: string;
   client: Client;
@@ -58,53 +117,21 @@ export async function startCluster(opts: { topUrl: string; downloadsRoot: string
     filesQueue,
     client,
     async startHost(id, stagingDir, options = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./host-process.ts', import.meta.url))], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          FEDIMG_TEST_HOST_ID: id,
-          FEDIMG_TEST_FILES_QUEUE: filesQueue,
-          FEDIMG_TEST_STAGING: stagingDir,
-          FEDIMG_TEST_TOP_URL: opts.topUrl,
-          FEDIMG_TEST_DOWNLOADS: opts.downloadsRoot,
-          FEDIMG_TEST_LAYOUT: DOWNLOAD_LAYOUT,
-          ...(options.stopHostQueueOnStage ? { FEDIMG_TEST_STOP_HOST_QUEUE_ON_STAGE: '1' } : {}),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      children.push(child);
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      const host: TestHost = {
+      const host: TestHost = { id, queue: `${filesQueue}-${id}`, stagingDir, stages: [], stop: () => Promise.resolve() };
+      const proc = await spawnHostProcess({
         id,
-        queue: `${filesQueue}-${id}`,
+        filesQueue,
         stagingDir,
-        stages: [],
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          await exited;
+        topUrl: opts.topUrl,
+        downloadsRoot: opts.downloadsRoot,
+        stopHostQueueOnStage: options.stopHostQueueOnStage,
+        onStage: (outcome) => {
+          host.stages.push(outcome);
+          if (outcome === 'staged') options.onStaged?.(host);
         },
-      };
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`host ${id} did not start in 90 s`)), 90_000);
-        let buffered = '';
-        child.stdout?.on('data', (d: Buffer) => {
-          buffered += d.toString();
-          let nl: number;
-          while ((nl = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, nl);
-            buffered = buffered.slice(nl + 1);
-            if (line === 'ready') {
-              clearTimeout(timer);
-              resolve();
-            } else if (line.startsWith('{')) {
-              const outcome = (JSON.parse(line) as { stage: string }).stage;
-              host.stages.push(outcome);
-              if (outcome === 'staged') options.onStaged?.(host);
-            }
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`host ${id} exited with ${code} before it was ready`)));
+        onSpawn: (child) => children.push(child),
       });
+      host.stop = proc.stop;
       return host;
     },
     run(image, input) {

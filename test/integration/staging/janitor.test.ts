@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeStagingMarker } from '../../../activities/fetch';
-import { stagingFolder } from '../../../activities/staging-paths';
+import { stagingFolder, writeStagingMarker } from '../../../activities/staging-paths';
 import { sweepStaging } from '../../../workers/staging-janitor';
 import { testClient, uniqueQueue, withWorkers } from '../../helpers/temporal';
 

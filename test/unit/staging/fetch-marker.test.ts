@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STAGING_MARKER, createFetchActivities } from '../../../activities/fetch';
-import { stagingFolder } from '../../../activities/staging-paths';
+import { createFetchActivities } from '../../../activities/fetch';
+import { STAGING_MARKER, stagingFolder } from '../../../activities/staging-paths';
 import type { BuiltImage } from '../../../domain/image-release';
 
 const body = randomBytes(64 * 1024);
