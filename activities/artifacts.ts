@@ -10,7 +10,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { prepareArtifacts, removeStagedDir } from '../clients/images/artifacts';
 import type { ArtifactProgress, FileFacts, OutputFormat } from '../clients/images/artifacts';
 import { DiskFullError, isPermanentImageError } from '../clients/images/errors';
-import { StagingFailureType } from '../domain/failure-types';
+import { StagingFailureType } from '../domain/failures/staging';
 import { stagingFolder } from './staging-paths';
 
 export type { FileFacts, OutputFormat } from '../clients/images/artifacts';
@@ -48,7 +48,7 @@ export interface ArtifactHeartbeat extends ArtifactProgress {
 }
 
 /** Failure types, stable for retry policies and for workflows that branch on them; the same
- *  names as the fetch's (domain/failure-types). */
+ *  names as the fetch's (domain/failures/staging). */
 export const ArtifactFailureType = {
   imageFormat: StagingFailureType.ImageFormat,
   imageCorrupt: StagingFailureType.ImageCorrupt,

@@ -7,22 +7,19 @@ import type { BusPublisher } from '../clients/bus/publisher';
 import { BusUnavailableError } from '../clients/bus/errors';
 import { MessageFormatError } from '../clients/bus/wire';
 import { checkOutgoingMessage, type PublishMessageInput, type PublishedMessage } from '../domain/messages/registry';
+import { BusFailureType } from '../domain/failures/bus';
 
 export interface BusActivityDeps {
   publisher: Pick<BusPublisher, 'publish'>;
 }
 
 /** Failure types a workflow's retry policy or error handling can match. */
-export const BUS_FAILURE = {
-  invalid: 'MessageValidationError',
-  unavailable: 'BusUnavailableError',
-} as const;
 
 export function createBusActivities({ publisher }: BusActivityDeps) {
   return {
     async publishMessage(input: PublishMessageInput): Promise<PublishedMessage> {
       const checked = checkOutgoingMessage(input);
-      if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.problem, BUS_FAILURE.invalid);
+      if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.problem, BusFailureType.Invalid);
       const signal = currentCancellationSignal();
       try {
         return await publisher.publish(
@@ -38,9 +35,9 @@ export function createBusActivities({ publisher }: BusActivityDeps) {
           signal ? { signal } : {},
         );
       } catch (err) {
-        if (err instanceof MessageFormatError) throw ApplicationFailure.nonRetryable(err.message, BUS_FAILURE.invalid);
+        if (err instanceof MessageFormatError) throw ApplicationFailure.nonRetryable(err.message, BusFailureType.Invalid);
         if (err instanceof BusUnavailableError) {
-          throw ApplicationFailure.create({ message: err.message, type: BUS_FAILURE.unavailable, nonRetryable: false, cause: err });
+          throw ApplicationFailure.create({ message: err.message, type: BusFailureType.Unavailable, nonRetryable: false, cause: err });
         }
         throw err;
       }

@@ -16,6 +16,7 @@ import {
   type PublishedFile,
   type PublishResume,
 } from '../clients/downloads';
+import { DownloadFailureType } from '../domain/failures/downloads';
 
 export type { FileFacts, PublishedFile } from '../clients/downloads';
 
@@ -39,13 +40,6 @@ export interface PublishDownloadsHeartbeat extends PublishResume {
   progress?: { name: string; phase: 'check' | 'upload'; bytesDone: number; bytesTotal: number };
 }
 
-/** Failure types of publishDownloads that retrying cannot fix. */
-export const DOWNLOAD_FAILURE_TYPES = {
-  conflict: 'DownloadConflict',
-  badFileName: 'BadFileName',
-  sourceMismatch: 'DownloadSourceMismatch',
-  misconfigured: 'DownloadTargetMisconfigured',
-} as const;
 
 // Heartbeat details come back from the server; anything unexpected means "start afresh".
 const resumeSchema = z.object({
@@ -93,9 +87,9 @@ export type DownloadActivities = ReturnType<typeof createDownloadActivities>;
 function toFailure(err: unknown): unknown {
   const final = (type: string, e: Error, details: unknown[] = []) =>
     ApplicationFailure.create({ message: e.message, type, nonRetryable: true, details, cause: e });
-  if (err instanceof DownloadConflictError) return final(DOWNLOAD_FAILURE_TYPES.conflict, err, [{ conflicts: err.conflicts }]);
-  if (err instanceof BadFileNameError) return final(DOWNLOAD_FAILURE_TYPES.badFileName, err, [{ component: err.component, value: err.value }]);
-  if (err instanceof SourceMismatchError) return final(DOWNLOAD_FAILURE_TYPES.sourceMismatch, err, [{ path: err.path }]);
-  if (err instanceof TargetMisconfiguredError) return final(DOWNLOAD_FAILURE_TYPES.misconfigured, err);
+  if (err instanceof DownloadConflictError) return final(DownloadFailureType.Conflict, err, [{ conflicts: err.conflicts }]);
+  if (err instanceof BadFileNameError) return final(DownloadFailureType.BadFileName, err, [{ component: err.component, value: err.value }]);
+  if (err instanceof SourceMismatchError) return final(DownloadFailureType.SourceMismatch, err, [{ path: err.path }]);
+  if (err instanceof TargetMisconfiguredError) return final(DownloadFailureType.Misconfigured, err);
   return err;
 }

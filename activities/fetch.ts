@@ -17,7 +17,7 @@ import { downloadVerified } from '../clients/fetch/trusted-download';
 import { DownloadNotFoundError, DownloadVerificationError } from '../clients/fetch/errors';
 import { KojiUnsafeFileName, taskFileUrl } from '../clients/koji/task-files';
 import type { BuiltImage } from '../domain/image-release';
-import { StagingFailureType, avoidedHostRetryDelayMs, type HostFailureDetails } from '../domain/failure-types';
+import { StagingFailureType, avoidedHostRetryDelayMs, type HostFailureDetails } from '../domain/failures/staging';
 import { stagingFolder, writeStagingMarker } from './staging-paths';
 
 export interface FetchDeps {

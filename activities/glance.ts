@@ -28,6 +28,7 @@ import {
   type Visibility,
 } from '../clients/openstack';
 import { hashFile } from '../clients/openstack/upload';
+import { GlanceFailureType, type GlanceFailureTypeName } from '../domain/failures/glance';
 
 export interface PublishToGlanceInput {
   /** Glance image name, e.g. Fedora-Cloud-Base-Generic-44-1.7.x86_64. */
@@ -83,31 +84,6 @@ export interface PublishToGlanceHeartbeat {
   total?: number;
 }
 
-/** Failure types; the non-retryable ones are final for this input. */
-export const GLANCE_FAILURE_TYPES = {
-  /** Keystone refused the credentials (401 at login). Non-retryable. */
-  authFailed: 'OpenStackAuthFailed',
-  /** 403: the account may not do this (e.g. publicise images). Non-retryable. */
-  forbidden: 'OpenStackForbidden',
-  /** 400/404/413 and other final answers. Non-retryable. */
-  rejected: 'OpenStackRequestRejected',
-  /** The catalogue has no image endpoint in the region/interface. Non-retryable. */
-  catalogMissing: 'OpenStackCatalogMissing',
-  /** An active image of ours with the same name holds different content. Non-retryable. */
-  nameConflict: 'GlanceNameConflict',
-  /** The staged qcow2 is missing or not the file described. Non-retryable. */
-  sourceMismatch: 'GlanceSourceMismatch',
-  /** What Glance stored differs from what was sent; the image was deleted. Retryable. */
-  verificationFailed: 'GlanceVerificationFailed',
-  /** 5xx, 408, 409, 429. Retryable. */
-  unavailable: 'OpenStackUnavailable',
-  /** Connection refused / reset / timed out. Retryable. */
-  unreachable: 'OpenStackUnreachable',
-  /** A 2xx answer this client cannot read. Retryable. */
-  protocol: 'OpenStackProtocol',
-} as const;
-
-export type GlanceFailureType = (typeof GLANCE_FAILURE_TYPES)[keyof typeof GLANCE_FAILURE_TYPES];
 
 export interface GlanceActivityDeps {
   client: GlanceApi;
@@ -181,7 +157,7 @@ export function createGlanceActivities(deps: GlanceActivityDeps) {
                 `Glance already has an active image "${input.name}" tagged ${tag} (${img.id}) with other content ` +
                   `(size ${img.size}, ${IDENTITY.sha256} ${String(img[IDENTITY.sha256] ?? 'unset')}; ours ${input.size}, ${sha256}); ` +
                   'rename the build or delete that image',
-                GLANCE_FAILURE_TYPES.nameConflict,
+                GlanceFailureType.NameConflict,
               );
             }
             keep ??= img;
@@ -198,13 +174,13 @@ export function createGlanceActivities(deps: GlanceActivityDeps) {
         const local = await stat(input.qcow2Path).catch((err: NodeJS.ErrnoException) => {
           throw ApplicationFailure.nonRetryable(
             `the staged qcow2 ${input.qcow2Path} is not readable (${err.code ?? err.message})`,
-            GLANCE_FAILURE_TYPES.sourceMismatch,
+            GlanceFailureType.SourceMismatch,
           );
         });
         if (local.size !== input.size) {
           throw ApplicationFailure.nonRetryable(
             `the staged qcow2 ${input.qcow2Path} has ${local.size} bytes, not the ${input.size} it was verified with`,
-            GLANCE_FAILURE_TYPES.sourceMismatch,
+            GlanceFailureType.SourceMismatch,
           );
         }
 
@@ -248,7 +224,7 @@ export function createGlanceActivities(deps: GlanceActivityDeps) {
           } catch (err) {
             await cleanup(img.id, ctx.log);
             // The workflow decides whether to publish again; this look would fail the same way.
-            throw ApplicationFailure.nonRetryable((err as Error).message, GLANCE_FAILURE_TYPES.verificationFailed);
+            throw ApplicationFailure.nonRetryable((err as Error).message, GlanceFailureType.VerificationFailed);
           }
         }
         return state(img);
@@ -303,18 +279,18 @@ export function toFailure(err: unknown): unknown {
   return ApplicationFailure.create({ message: err.message, type: failureType(err), nonRetryable: !err.retryable, cause: err });
 }
 
-export function failureType(err: OpenStackError): GlanceFailureType {
-  if (err instanceof OpenStackAuthError) return GLANCE_FAILURE_TYPES.authFailed;
-  if (err instanceof GlanceSourceMismatchError) return GLANCE_FAILURE_TYPES.sourceMismatch;
-  if (err instanceof GlanceVerificationError) return GLANCE_FAILURE_TYPES.verificationFailed;
-  if (err instanceof OpenStackCatalogError) return GLANCE_FAILURE_TYPES.catalogMissing;
-  if (err instanceof OpenStackConnectionError) return GLANCE_FAILURE_TYPES.unreachable;
-  if (err instanceof OpenStackProtocolError) return GLANCE_FAILURE_TYPES.protocol;
+export function failureType(err: OpenStackError): GlanceFailureTypeName {
+  if (err instanceof OpenStackAuthError) return GlanceFailureType.AuthFailed;
+  if (err instanceof GlanceSourceMismatchError) return GlanceFailureType.SourceMismatch;
+  if (err instanceof GlanceVerificationError) return GlanceFailureType.VerificationFailed;
+  if (err instanceof OpenStackCatalogError) return GlanceFailureType.CatalogMissing;
+  if (err instanceof OpenStackConnectionError) return GlanceFailureType.Unreachable;
+  if (err instanceof OpenStackProtocolError) return GlanceFailureType.Protocol;
   if (err instanceof OpenStackHttpError) {
-    if (err.retryable) return GLANCE_FAILURE_TYPES.unavailable;
-    if (err.status === 403) return GLANCE_FAILURE_TYPES.forbidden;
-    if (err.status === 401) return GLANCE_FAILURE_TYPES.authFailed;
-    return GLANCE_FAILURE_TYPES.rejected;
+    if (err.retryable) return GlanceFailureType.Unavailable;
+    if (err.status === 403) return GlanceFailureType.Forbidden;
+    if (err.status === 401) return GlanceFailureType.AuthFailed;
+    return GlanceFailureType.Rejected;
   }
-  return err.retryable ? GLANCE_FAILURE_TYPES.unavailable : GLANCE_FAILURE_TYPES.rejected;
+  return err.retryable ? GlanceFailureType.Unavailable : GlanceFailureType.Rejected;
 }

@@ -2,6 +2,8 @@
 // starts. Secrets are deliberately absent: the schema only names where a secret comes from
 // (an environment variable or a file path), so the config in git never holds one.
 import { z } from 'zod';
+import { ARCHES } from '../domain/arches';
+import { DESTINATION_IDS, DESTINATIONS } from '../domain/destinations';
 import { scmUrlProblem } from '../domain/scm-url';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, for example 127.0.0.1:7233');
@@ -17,7 +19,7 @@ export const secretRef = z
   .strict()
   .refine((s) => s.env !== undefined || s.file !== undefined, 'give "env" or "file"');
 
-export const ARCHES = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'riscv64'] as const;
+export { ARCHES };
 export const archSchema = z.enum(ARCHES);
 
 export const temporalSection = z
@@ -97,7 +99,7 @@ export const awsSection = z
     images: z
       .object({
         defaults: amiSettingsOverride,
-        families: z.record(z.string(), amiSettingsOverride.extend({ arches: z.record(z.enum(['x86_64', 'aarch64']), amiSettingsOverride).optional() })),
+        families: z.record(z.string(), amiSettingsOverride.extend({ arches: z.record(z.enum(DESTINATIONS.ec2.arches), amiSettingsOverride).optional() })),
       })
       .strict()
       .default({ defaults: {}, families: {} }),
@@ -313,7 +315,7 @@ export const familySchema = z
     target: name.optional(),
     arches: z.array(archSchema).min(1),
     outputs: z.array(z.enum(['qcow2', 'raw.tar.xz'])),
-    destinations: z.array(z.enum(['downloads', 'ec2', 'glance'])),
+    destinations: z.array(z.enum(DESTINATION_IDS)),
     schedules: z.array(scheduleSchema),
   })
   .strict();

@@ -2,11 +2,14 @@
 // be deterministic: the family's build recipe resolved from the settings file when the run was
 // started, the build's name, and the non-secret settings of each stage. Credentials never appear
 // here: workers read them from their own environment.
+import type { Arch } from './arches';
 import type { BuildName, ImageKind } from './build-names';
+import type { DestinationId } from './destinations';
 
-export type Arch = 'x86_64' | 'aarch64' | 'ppc64le' | 's390x' | 'riscv64';
+export type { Arch };
+/** What the artifact stage makes of a disk image (domain/image-types.ts `disk-conversions`). */
 export type OutputFormat = 'qcow2' | 'raw.tar.xz';
-export type Destination = 'downloads' | 'ec2' | 'glance';
+export type Destination = DestinationId;
 
 export type KojiRecipe =
   | { kind: 'kiwi'; descriptionScm: string; descriptionPath: string; profile: string; bundleNameFormat?: string }
@@ -78,7 +81,8 @@ export interface ArchProgress {
   stage: string;
   fetchedBytes?: number;
   totalBytes?: number;
-  destinations: Partial<Record<Destination, { state: StageState; detail?: string }>>;
+  /** By destination id (domain/destinations.ts). */
+  destinations: Record<string, { state: StageState; detail?: string } | undefined>;
 }
 
 export interface ReleaseProgress {

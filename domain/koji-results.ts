@@ -1,12 +1,12 @@
-// Reading a finished Koji image build: which of a child task's files is the disk image this
+// Reading a finished Koji image build: which of a child task's files is the image this
 // pipeline converts, and the sha256 kiwi wrote beside it.
+import { DEFAULT_IMAGE_TYPES, pickFileOfType, type ImageTypeId } from './image-types';
 
-/** Disk formats the artifact stage reads, best first: raw keeps every block as built. */
-const IMAGE_SUFFIXES = ['.raw.xz', '.raw', '.qcow2'] as const;
-
-export function pickImageFile(_kind: string, files: readonly string[]): string | undefined {
-  for (const suffix of IMAGE_SUFFIXES) {
-    const match = files.filter((f) => f.endsWith(suffix)).sort()[0];
+/** The file to fetch from a child task's files: the first of `types` it has (domain/image-types.ts
+ *  says how each is recognised and which of its files is best). */
+export function pickImageFile(_kind: string, files: readonly string[], types: readonly ImageTypeId[] = DEFAULT_IMAGE_TYPES): string | undefined {
+  for (const type of types) {
+    const match = pickFileOfType(type, files);
     if (match) return match;
   }
   return undefined;

@@ -6,6 +6,7 @@
 // nothing uploaded. It must never throw on a malformed input: a TypeError inside a workflow
 // would fail the workflow task and retry forever instead of failing the release.
 import { IMAGE_KINDS } from './build-names';
+import { DESTINATION_IDS } from './destinations';
 import type { Destination } from './image-release';
 import { REGION_RE } from './ec2';
 import { amiNameProblems, archProblems, kojiNameProblem, problemLine, releaseProblem, repoProblem, scmProblem, singleArchProblem, type FieldProblem } from './request-rules';
@@ -20,7 +21,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-export function releaseInputProblems(input: unknown): FieldProblem[] {
+/** `knownDestinations`: the ids the running code can publish to (the workflow passes its registry's). */
+export function releaseInputProblems(input: unknown, knownDestinations: readonly string[] = DESTINATION_IDS): FieldProblem[] {
   if (!isObject(input)) return [{ field: '(input)', message: 'the release input is not an object', fix: START_IT }];
   const out: FieldProblem[] = [];
   const push = (p: FieldProblem | undefined) => void (p && out.push(p));
@@ -54,6 +56,12 @@ export function releaseInputProblems(input: unknown): FieldProblem[] {
     out.push({ field: 'family.name', message: `${JSON.stringify(family.name)} is not a family name`, fix: 'use letters, digits, ".", "_" or "-" (families[].name in the config)' });
   }
   const destinations = isStringArray(family.destinations) ? family.destinations : [];
+  if (family.destinations !== undefined && !isStringArray(family.destinations)) {
+    out.push({ field: 'family.destinations', message: 'not a list of destination names', fix: `give some of ${knownDestinations.join(', ')}` });
+  }
+  destinations.forEach((d, i) => {
+    if (!knownDestinations.includes(d)) out.push({ field: `family.destinations[${i}]`, message: `"${d}" is not a destination`, fix: `use one of ${knownDestinations.join(', ')} (families[].destinations in the config)` });
+  });
   if (!isStringArray(family.arches) || family.arches.length === 0) {
     out.push({ field: 'family.arches', message: 'no arches to build', fix: 'give at least one, e.g. ["x86_64"]' });
   } else {

@@ -6,7 +6,8 @@
 // (domain/release-input-check.ts) all use these, so the three never disagree.
 import { IMAGE_KINDS, LABEL_PATTERN, type ImageKind } from './build-names';
 import { amiName, amiNameProblem, ec2ArchOf, EC2_ARCH_OF, REGION_RE } from './ec2';
-import type { Arch, Destination } from './image-release';
+import { ARCHES, type Arch } from './arches';
+import type { Destination } from './image-release';
 import { scmUrlExample, scmUrlProblem, type ScmSubject } from './scm-url';
 
 export interface FieldProblem {
@@ -23,8 +24,8 @@ export function problemLine(p: FieldProblem): string {
   return `${p.field}: ${p.message}; ${p.fix}`;
 }
 
-/** Every arch Fedora builds images for (config/schema.ts ARCHES is the same list; a test holds them equal). */
-export const FEDORA_ARCHES: readonly Arch[] = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'riscv64'];
+/** Every arch Fedora builds images for (domain/arches.ts). */
+export const FEDORA_ARCHES: readonly Arch[] = ARCHES;
 
 // ---------------------------------------------------------------------------------------------
 // Release and kind

@@ -1,6 +1,7 @@
 // The catalogue's own vocabulary, independent of the bus's message schemas: ingest translates
 // every accepted message into a CatalogueEvent (a list of changes), the store applies it, and the
 // HTTP side reads ImageViews back. Pure types and small functions, no I/O.
+import { CATALOGUE_DESTINATION_TYPES, type CatalogueDestinationType } from '../domain/destinations';
 
 /** The pipeline's build kinds, plus `release`: a candidate once its release is marked official. */
 export const IMAGE_KINDS = ['nightly', 'weekly', 'rc', 'respin', 'release'] as const;
@@ -10,8 +11,9 @@ export type ImageKind = (typeof IMAGE_KINDS)[number];
 export const IMAGE_STATUSES = ['built', 'publishing', 'complete', 'partial', 'failed'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
-export const DESTINATION_TYPES = ['download', 'ec2', 'glance'] as const;
-export type DestinationType = (typeof DESTINATION_TYPES)[number];
+/** domain/destinations.ts's catalogueType of each destination (the downloads are `download`). */
+export const DESTINATION_TYPES = CATALOGUE_DESTINATION_TYPES;
+export type DestinationType = CatalogueDestinationType;
 
 /** `deprecated` stays usable (an EC2 deprecation date passed); `removed` is gone everywhere. */
 export const DESTINATION_STATES = ['published', 'failed', 'deprecated', 'removed'] as const;

@@ -64,11 +64,9 @@ for (const handle of handles) {
   console.log(`\n${handle.workflowId}\n  Koji task ${result.kojiTaskId}: ${result.outcome ?? result.status}`);
   for (const a of result.arches) {
     console.log(`  ${a.arch}: ${a.source.file} (${a.source.size} bytes, sha256 ${a.source.sha256.slice(0, 16)}…)`);
-    if (a.downloads) console.log(`    downloads: ${a.downloads.ok ? a.downloads.value.files.map((f) => f.url ?? f.key).join('\n               ') : `FAILED ${a.downloads.error}`}`);
-    if (a.glance) console.log(`    glance:    ${a.glance.ok ? `${a.glance.value.imageId} (${a.glance.value.status})` : `FAILED ${a.glance.error}`}`);
-    if (a.ec2) {
-      const ec2 = a.ec2;
-      console.log(`    ec2:       ${ec2.ok ? `${ec2.value.name}: ${Object.entries(ec2.value.published).map(([r, id]) => `${r}=${id}`).join(' ')}` : `FAILED ${ec2.error}`}`);
+    for (const [destination, o] of Object.entries(a.destinations)) {
+      const said = o.ok ? describeDetails(o.details) : `${o.skipped ? 'skipped' : 'FAILED'} ${o.error}`;
+      console.log(`    ${`${destination}:`.padEnd(10)} ${said.split('\n').join('\n               ')}`);
     }
   }
 }
@@ -93,4 +91,12 @@ async function waitForWorkflow(workflowId: string) {
     }
   }
   throw new Error(`the schedule did not start ${workflowId} within a minute: is the worker running (npm run stack:up)?`);
+}
+
+/** A destination's image.complete details, as lines: URLs, ids, region=AMI pairs. */
+function describeDetails(details: Record<string, unknown>): string {
+  const parts = Object.values(details).map((v) =>
+    Array.isArray(v) ? v.join('\n') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(' ') : String(v),
+  );
+  return parts.join('\n') || 'published';
 }

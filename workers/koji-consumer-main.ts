@@ -3,8 +3,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
-import { busConnectionOptions } from '../clients/bus/from-config';
 import { startKojiConsumer } from './koji-consumer';
+import { busConnectionOptions } from './clients-from-config';
 
 async function main(): Promise<void> {
   const config = getConfig();

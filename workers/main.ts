@@ -11,12 +11,12 @@ import { getConfig } from '../config';
 import { temporalTarget } from '../config/temporal-connection';
 import { MissingSecretError } from '../config/secrets';
 import { Client, Connection } from '@temporalio/client';
-import { busConnectionOptions } from '../clients/bus';
 import { buildActivities } from './activities';
 import { startKojiConsumer } from './koji-consumer';
 import { startStagingJanitor } from './staging-janitor';
 import { hostId, hostTaskQueue } from './host-identity';
 import { workflowBundle as loadWorkflowBundle } from './workflow-bundle';
+import { busConnectionOptions } from './clients-from-config';
 
 async function main(): Promise<void> {
   const config = getConfig();

@@ -16,7 +16,7 @@ import { ApplicationFailure, proxyActivities, setHandler, defineQuery, upsertMem
 import type { GlanceRetentionActivities } from '../activities/glance-retention';
 import { planGlanceNightlyRetention, type GlanceRetentionDeletion } from '../domain/glance-retention';
 import { ImageStage } from '../domain/search-attributes';
-import { rootCause } from './ec2/activity-options';
+import { rootCause } from './failures';
 import { announceRetention } from './retention-announce';
 
 export interface GlanceRetentionInput {

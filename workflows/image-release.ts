@@ -5,9 +5,12 @@ import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workfl
 import type { ImageReleaseInput } from '../domain/image-release';
 import { buildFinishedV1, imageCompleteV1 } from '../domain/messages';
 import { describeInputProblems, INVALID_RELEASE_INPUT, releaseInputProblems } from '../domain/release-input-check';
+import { KojiFailureType } from '../domain/failures';
 import { Arches, FedoraRelease, ImageFamily, ImageKind } from '../domain/search-attributes';
 import { announce, identity } from './announce';
-import { describeFailure, runArchPipeline, type ArchResult } from './arch-pipeline';
+import { runArchPipeline, type ArchResult } from './arch-pipeline';
+import { knownDestinationIds } from './destinations/registry';
+import { describeFailure } from './failures';
 import { runKojiBuild, type BuildOutcome } from './koji-build-stage';
 import { ProgressTracker } from './progress';
 
@@ -25,7 +28,7 @@ export async function imageReleaseWorkflow(input: ImageReleaseInput): Promise<Im
   // A valid input issues no command here, so recorded histories replay unchanged. The patch
   // marker is taken only on refusal: a release already running with such input before this
   // check existed replays without the marker and goes on as it did.
-  const problems = releaseInputProblems(input);
+  const problems = releaseInputProblems(input, knownDestinationIds());
   if (problems.length > 0 && patched('release-input-check-v1')) {
     throw ApplicationFailure.create({ message: describeInputProblems(problems), type: INVALID_RELEASE_INPUT, nonRetryable: true, details: [problems] });
   }
@@ -48,14 +51,14 @@ export async function imageReleaseWorkflow(input: ImageReleaseInput): Promise<Im
   }
 
   progress.stage('publishing');
-  const arches = await Promise.all(build.images.map((image) => runArchPipeline(workflowId, image, input, progress)));
+  const arches = await Promise.all(build.images.map((image) => runArchPipeline({ workflowId, image, input, progress })));
 
   const destinations = arches.flatMap((a) =>
     input.family.destinations.map((destination) => {
-      const outcome = a[destination];
+      const outcome = a.destinations[destination];
       if (!outcome) return { destination, architecture: a.arch, status: 'skipped' as const, error: 'not run for this arch' };
-      if (!outcome.ok) return { destination, architecture: a.arch, status: 'failed' as const, error: outcome.error };
-      return { destination, architecture: a.arch, status: 'published' as const, ...destinationDetails(destination, a) };
+      if (!outcome.ok) return { destination, architecture: a.arch, status: outcome.skipped ? ('skipped' as const) : ('failed' as const), error: outcome.error };
+      return { destination, architecture: a.arch, status: 'published' as const, ...outcome.details };
     }),
   );
   const ok = destinations.filter((d) => d.status === 'published').length;
@@ -69,14 +72,6 @@ export function releaseSummary(input: ImageReleaseInput): string {
   return `${input.family.name} ${input.release} ${input.kind} ${input.name.version}-${input.name.label} (${input.family.arches.join(', ')} -> ${input.family.destinations.join(', ')})`;
 }
 
-function destinationDetails(destination: string, a: ArchResult): Record<string, unknown> {
-  if (destination === 'downloads' && a.downloads?.ok) {
-    const urls = a.downloads.value.files.map((f) => f.url).filter((u): u is string => u !== undefined);
-    return urls.length > 0 ? { urls } : {};
-  }
-  if (destination === 'glance' && a.glance?.ok) return { image_id: a.glance.value.imageId };
-  return {};
-}
 
 /** The build stage, with its end announced on the bus whatever it was. */
 async function announcedBuild(input: ImageReleaseInput, progress: ProgressTracker): Promise<BuildOutcome> {
@@ -85,7 +80,7 @@ async function announcedBuild(input: ImageReleaseInput, progress: ProgressTracke
     build = await runKojiBuild(input, progress);
   } catch (err) {
     const taskId = progress.snapshot().kojiTaskId;
-    if (taskId !== undefined && err instanceof ApplicationFailure && err.type === 'KojiBuildFailed') {
+    if (taskId !== undefined && err instanceof ApplicationFailure && err.type === KojiFailureType.BuildFailed) {
       await announce(buildFinishedV1, {
         ...identity(input),
         koji_task_id: taskId,

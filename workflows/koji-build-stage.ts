@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { KojiActivities } from '../activities/koji';
+import { KOJI_NON_RETRYABLE, KojiFailureType } from '../domain/failures/koji';
 import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
 import { nextPollSeconds } from '../domain/poll-backoff';
 import { KojiTaskId } from '../domain/search-attributes';
@@ -25,7 +26,7 @@ const koji = proxyActivities<KojiActivities>({
     maximumInterval: '5m',
     // Koji outages (ServerOffline, database maintenance) can last an hour; keep trying.
     maximumAttempts: 60,
-    nonRetryableErrorTypes: ['KojiPermissionError', 'KojiBadRequest', 'KojiAuthError', 'KojiNoSuchTask'],
+    nonRetryableErrorTypes: [...KOJI_NON_RETRYABLE],
   },
 });
 
@@ -58,7 +59,7 @@ export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressT
       if (state === 'CANCELED') return { status: 'canceled', taskId };
       if (state === 'FAILED') {
         const reason = await koji.getKojiFailure(taskId);
-        throw ApplicationFailure.nonRetryable(`Koji task ${taskId} failed: ${reason}`, 'KojiBuildFailed');
+        throw ApplicationFailure.nonRetryable(`Koji task ${taskId} failed: ${reason}`, KojiFailureType.BuildFailed);
       }
       delay = nextPollSeconds(delay, input.settings.kojiPoll.initialSeconds, input.settings.kojiPoll.maxSeconds);
       woken = false;
@@ -77,7 +78,7 @@ export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressT
   if (missing.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `Koji task ${taskId} closed without an image for ${missing.join(', ')}`,
-      'KojiResultIncomplete',
+      KojiFailureType.ResultIncomplete,
     );
   }
   return { status: 'built', taskId, images };

@@ -2,7 +2,7 @@
 // tree) and mirrors the current stage into the ImageStage search attribute, so the Temporal UI's
 // list shows where every build is.
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Arch, ArchProgress, Destination, ReleaseProgress, StageState } from '../domain/image-release';
+import type { Arch, ArchProgress, ReleaseProgress, StageState } from '../domain/image-release';
 import { ImageStage } from '../domain/search-attributes';
 import { progressQuery } from './signals';
 
@@ -35,7 +35,7 @@ export class ProgressTracker {
     this.arch(arch).stage = stage;
   }
 
-  destination(arch: Arch, dest: Destination, state: StageState, detail?: string): void {
+  destination(arch: Arch, dest: string, state: StageState, detail?: string): void {
     this.arch(arch).destinations[dest] = detail === undefined ? { state } : { state, detail };
   }
 

@@ -6,7 +6,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { releaseVersion } from '../domain/build-names';
 import { MESSAGE_ARCHES, messageRelease, retentionActionV1 } from '../domain/messages';
 import { announce } from './announce';
-import { rootCause } from './ec2/activity-options';
+import { rootCause } from './failures';
 
 export interface RetentionAnnouncement {
   action: 'deprecated' | 'removed';

@@ -40,4 +40,4 @@ export {
 } from './keys';
 export { pythonJsonDumps } from './python-json';
 export { canonicalJson } from './canonical-json';
-export { busConnectionOptions, busPublisherOptions, busTrustedKeys, kojiTaskBinding, type BusSettings } from './from-config';
+export { kojiTaskBinding } from './koji-binding';

@@ -1,6 +1,5 @@
 export * from './errors';
 export { fedoraImageProperties, IDENTITY, type FedoraArch, type FedoraImageIdentity, type Firmware } from './fedora-properties';
-export { openstackClientsFromConfig, type OpenstackSettings } from './from-config';
 export {
   GlanceClient,
   type CallOptions,

@@ -1,15 +1,16 @@
 // Pieces every message schema shares: severities as Fedora Messaging numbers them, the fields
 // that say which image a message is about, and how a release becomes the integer messages carry.
 import { z } from 'zod';
+import { ARCHES } from '../arches';
 
 /** fedora_messaging.message.DEBUG / INFO / WARNING / ERROR. */
 export const SEVERITY = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 } as const;
 export type Severity = (typeof SEVERITY)[keyof typeof SEVERITY];
 export const severitySchema = z.union([z.literal(10), z.literal(20), z.literal(30), z.literal(40)]);
 
-/** The same five names as config ARCHES (a unit test keeps them equal). */
-export const MESSAGE_ARCHES = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'riscv64'] as const;
-export const architecture = z.enum(MESSAGE_ARCHES).describe('The machine architecture of the image (x86_64, aarch64, etc).');
+/** domain/arches.ts, under the name messages have always used. */
+export const MESSAGE_ARCHES = ARCHES;
+export const architecture = z.enum(ARCHES).describe('The machine architecture of the image (x86_64, aarch64, etc).');
 
 /** The same values as domain/build-names IMAGE_KINDS (a unit test keeps them equal). */
 export const MESSAGE_BUILD_KINDS = ['nightly', 'weekly', 'rc', 'respin'] as const;

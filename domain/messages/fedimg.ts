@@ -15,7 +15,12 @@ import {
 } from './common';
 import { defineMessageType } from './message-type';
 
-const destination = z.enum(['downloads', 'ec2', 'glance']);
+// A string, not an enum of today's destinations: a v1 schema whose enum grew with every new
+// destination would make older consumers refuse the messages of newer publishers.
+const destination = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, 'a destination id')
+  .describe('The destination (domain/destinations.ts): downloads, glance, ec2, or one added since.');
 
 // ---- build finished -------------------------------------------------------------------------
 
@@ -196,5 +201,7 @@ export type BuildFinishedV1 = z.output<typeof buildFinishedV1Body>;
 export type FilesPublishedV1 = z.output<typeof filesPublishedV1Body>;
 export type GlancePublishedV1 = z.output<typeof glancePublishedV1Body>;
 export type ImageCompleteV1 = z.output<typeof imageCompleteV1Body>;
+/** One (destination, arch) entry of fedimg.image.complete.v1. */
+export type ImageCompleteEntry = ImageCompleteV1['destinations'][number];
 export type RetentionActionV1 = z.output<typeof retentionActionV1Body>;
 export type ReleaseOfficialV1 = z.output<typeof releaseOfficialV1Body>;

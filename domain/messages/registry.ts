@@ -14,7 +14,7 @@ import {
 } from './fedimg';
 import type { MessageType } from './message-type';
 
-export const MESSAGE_TYPES: readonly MessageType[] = [
+const BUILT_IN: readonly MessageType[] = [
   awsPublishedV1,
   buildFinishedV1,
   filesPublishedV1,
@@ -24,8 +24,19 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   releaseOfficialV1,
 ] as unknown as readonly MessageType[];
 
+const added: MessageType[] = [];
+
+/** The pipeline's own message types (schemas/ is made from these). */
+export const MESSAGE_TYPES: readonly MessageType[] = BUILT_IN;
+
+/** Adds a message type from outside domain/messages (a destination that lives in a test tree). */
+export function registerMessageType<S extends z.ZodType<Record<string, unknown>>>(type: MessageType<S>): void {
+  if (messageType(type.schemaName)) throw new Error(`message type ${type.schemaName} is already registered`);
+  added.push(type as unknown as MessageType);
+}
+
 export function messageType(schemaName: string): MessageType | undefined {
-  return MESSAGE_TYPES.find((t) => t.schemaName === schemaName);
+  return BUILT_IN.find((t) => t.schemaName === schemaName) ?? added.find((t) => t.schemaName === schemaName);
 }
 
 /** What a workflow hands the publish activity. Plain data: it goes through Temporal's history. */

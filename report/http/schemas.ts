@@ -1,7 +1,7 @@
 // What the HTTP API accepts, as zod schemas (run by validation.ts). Unknown query parameters are
 // refused rather than ignored, so a typo ("?arc=x86_64") is a clear 400, not a silent full list.
 import { z } from 'zod';
-import { ARCHES } from '../../config/schema';
+import { ARCHES } from '../../domain/arches';
 import { DESTINATION_TYPES, IMAGE_KINDS, IMAGE_STATUSES, KEY_PART } from '../model';
 
 const keyPart = z.string().regex(KEY_PART, 'letters, digits, ".", "_", "+", "~" or "-"').max(200);

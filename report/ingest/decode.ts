@@ -3,35 +3,21 @@
 // a routing key that belongs to that body, then the translation into catalogue changes.
 import { routingKeyFor, verifyMessage, type ReceivedMessage, type TrustedKeys } from '../../clients/bus';
 import {
-  awsPublishedV1,
   buildFinishedV1,
-  filesPublishedV1,
-  glancePublishedV1,
   imageCompleteV1,
   messageType,
   releaseOfficialV1,
   retentionActionV1,
-  type AwsPublishedV1,
   type BuildFinishedV1,
-  type FilesPublishedV1,
-  type GlancePublishedV1,
   type ImageCompleteV1,
   type MessageType,
   type ReleaseOfficialV1,
   type RetentionActionV1,
 } from '../../domain/messages';
+import { DESTINATION_IDS, DESTINATIONS } from '../../domain/destinations';
 import type { CatalogueChange, CatalogueEvent } from '../model';
-import {
-  fromAwsPublished,
-  fromBuildFinished,
-  fromFilesPublished,
-  fromGlancePublished,
-  fromImageComplete,
-  fromReleaseOfficial,
-  fromRetention,
-  UntranslatableError,
-  type TranslateContext,
-} from './translate';
+import { destinationTranslator } from './destinations/registry';
+import { fromBuildFinished, fromImageComplete, fromReleaseOfficial, fromRetention, UntranslatableError, type TranslateContext } from './translate';
 
 export type Refusal = 'unsigned' | 'forged' | 'malformed' | 'unknown_topic';
 export type Decoded = { ok: true; event: CatalogueEvent; schema: string } | { ok: false; outcome: Refusal; detail: string };
@@ -45,14 +31,11 @@ export interface DecodeContext extends TranslateContext {
 
 /** The message types the catalogue consumes, in binding order. */
 export const CONSUMED_TYPES: readonly MessageType[] = [
-  buildFinishedV1,
-  filesPublishedV1,
-  awsPublishedV1,
-  glancePublishedV1,
-  imageCompleteV1,
-  retentionActionV1,
-  releaseOfficialV1,
-] as unknown as readonly MessageType[];
+  buildFinishedV1 as unknown as MessageType,
+  // Each destination's own messages (domain/destinations.ts).
+  ...DESTINATION_IDS.flatMap((id) => DESTINATIONS[id].messages.map((name) => messageType(name)).filter((t) => t !== undefined)),
+  ...([imageCompleteV1, retentionActionV1, releaseOfficialV1] as unknown as MessageType[]),
+];
 
 /** Routing-key patterns to bind the catalogue's queue with: every consumed schema, any suffix. */
 export function bindingsFor(topicPrefix: string): string[] {
@@ -94,19 +77,16 @@ async function translate(type: MessageType, body: unknown, ctx: TranslateContext
   switch (type.schemaName) {
     case buildFinishedV1.schemaName:
       return fromBuildFinished(body as BuildFinishedV1);
-    case filesPublishedV1.schemaName:
-      return fromFilesPublished(body as FilesPublishedV1);
-    case awsPublishedV1.schemaName:
-      return fromAwsPublished(body as AwsPublishedV1, ctx);
-    case glancePublishedV1.schemaName:
-      return fromGlancePublished(body as GlancePublishedV1);
     case imageCompleteV1.schemaName:
       return fromImageComplete(body as ImageCompleteV1, ctx);
     case retentionActionV1.schemaName:
       return fromRetention(body as RetentionActionV1);
     case releaseOfficialV1.schemaName:
       return fromReleaseOfficial(body as ReleaseOfficialV1);
-    default:
-      throw new UntranslatableError(`no translation for ${type.schemaName}`);
+    default: {
+      const own = destinationTranslator(type.schemaName);
+      if (!own) throw new UntranslatableError(`no translation for ${type.schemaName}`);
+      return own(body, ctx);
+    }
   }
 }

@@ -2,7 +2,7 @@
 // card per family and architecture with its current images, AMIs per region with copy buttons and
 // launch links, Glance ids, downloads with checksums. Everything data-derived goes through the
 // escaping `html` tag; the page works without JavaScript (copy buttons only appear with it).
-import { ARCHES } from '../../config/schema';
+import { ARCHES } from '../../domain/arches';
 import { compareReleases, type DestinationView, type ImageKind, type ImageView, type OfficialRelease } from '../model';
 import { absoluteTime, humanSize, relativeTime } from './format';
 import { html, safeUrl, type SafeHtml } from './html';

@@ -20,6 +20,7 @@ import {
   type OfficialRelease,
 } from '../model';
 import type { CatalogueDatabase, DestinationsTable, ImagesTable } from './tables';
+import { DESTINATIONS, destinationOfCatalogueType } from '../../domain/destinations';
 
 export type ApplyResult = { outcome: 'applied'; images: string[] } | { outcome: 'duplicate' };
 
@@ -459,12 +460,17 @@ function describeImageChange(f: ImageFacts): string {
   }
 }
 
-const DEST_NAMES: Record<DestinationType, string> = { download: 'Download', ec2: 'EC2', glance: 'Glance' };
+
+function destinationLabel(type: DestinationType): string {
+  const id = destinationOfCatalogueType(type);
+  return id ? DESTINATIONS[id].label : type;
+}
 
 function describeDestination(type: DestinationType, location: string, ref: string, state: string, detail?: string): string {
   const where = type === 'download' ? ref : `${location}: ${ref}`;
-  if (state === 'failed') return `${DEST_NAMES[type]} ${location} failed${detail ? `: ${detail}` : ''}`;
-  return `${DEST_NAMES[type]} ${state} — ${where}`;
+  const label = destinationLabel(type);
+  if (state === 'failed') return `${label} ${location} failed${detail ? `: ${detail}` : ''}`;
+  return `${label} ${state} — ${where}`;
 }
 
 function capitalise(s: string): string {

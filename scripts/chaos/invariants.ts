@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Client } from '@temporalio/client';
 import { messageIdFor, routingKeyFor } from '../../clients/bus';
-import { openstackClientsFromConfig } from '../../clients/openstack';
 import type { Config } from '../../config';
 import { readSecret } from '../../config/secrets';
 import { composeId, imageStem, type BuildName } from '../../domain/build-names';
@@ -15,6 +14,7 @@ import { amiName } from '../../domain/ec2';
 import { awsPublishedV1, buildFinishedV1, filesPublishedV1, glancePublishedV1, imageCompleteV1, messageRelease } from '../../domain/messages';
 import type { MessageType } from '../../domain/messages/message-type';
 import type { AuditedMessage } from './audit-queue';
+import { openstackClientsFromConfig } from '../../workers/clients-from-config';
 
 export interface ChaosRelease {
   workflowId: string;

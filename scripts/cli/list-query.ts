@@ -1,7 +1,7 @@
 // `fedimg list` / `status` filters -> a Temporal visibility query on the pipeline's search
 // attributes (domain/search-attributes.ts). Values are checked, not escaped: the list language
 // has no portable escape for quotes, and no legitimate value needs one.
-import { ARCHES } from '../../config/schema';
+import { ARCHES } from '../../domain/arches';
 import { IMAGE_KINDS } from '../../domain/build-names';
 import { UsageError } from './errors';
 import { parseRelease } from './build-request';

@@ -15,17 +15,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config';
 import { readSecret } from '../../config/secrets';
 import { createAwsClients } from '../../clients/aws/clients';
-import { busTrustedKeys, verifyMessage, type ReceivedMessage } from '../../clients/bus';
+import { verifyMessage, type ReceivedMessage } from '../../clients/bus';
 import { KojiClient } from '../../clients/koji';
-import { openstackClientsFromConfig, type GlanceClient } from '../../clients/openstack';
+import { type GlanceClient } from '../../clients/openstack';
 import { planBuild } from '../../scripts/cli/build-request';
 import { run as cli } from '../../scripts/cli/program';
 import { connectTemporal } from '../../scripts/cli/temporal';
 import type { ImageReleaseResult } from '../../workflows/image-release';
+import type { ArchResult, DestinationOutcome } from '../../workflows/arch-pipeline';
+import type { PublishAmiResult } from '../../workflows/ec2';
+import type { GlanceImageState } from '../../activities/glance';
 import { bodyOf, startBusTap, type BusTap } from '../helpers/bus-tap';
 import { startFastKoji, type FastKoji } from '../helpers/fast-koji';
 import { releaseConfig } from '../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../helpers/release-worker';
+import { busTrustedKeys, openstackClientsFromConfig } from '../../workers/clients-from-config';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -131,8 +135,14 @@ function kojiClient(): KojiClient {
 
 /** region -> AMI id as the release reported it for one arch (empty when EC2 failed). */
 function published(result: ImageReleaseResult, arch: string): Record<string, string> {
-  const ec2 = result.arches.find((x) => x.arch === arch)?.ec2;
+  const ec2 = result.arches.find((x) => x.arch === arch)?.destinations.ec2 as DestinationOutcome<PublishAmiResult> | undefined;
   return ec2?.ok ? ec2.value.published : {};
+}
+
+/** The Glance image id the release reported for an arch. */
+function glanceImageId(a: ArchResult | undefined): string | undefined {
+  const glance = a?.destinations.glance as DestinationOutcome<GlanceImageState> | undefined;
+  return glance?.ok ? glance.value.imageId : undefined;
 }
 
 const digest = (tool: 'sha256sum' | 'sha512sum', path: string) => execFileSync(tool, [path], { encoding: 'utf8' }).split(' ')[0] ?? '';
@@ -334,7 +344,7 @@ describe('an image release, end to end on the local stack', () => {
     for (const m of bySchema.get('fedimg.glance.published.v1')!) {
       const b = bodyOf(m) as { architecture: string; image_id: string };
       const a = result.arches.find((x) => x.arch === b.architecture);
-      expect(b.image_id).toBe(a?.glance?.ok ? a.glance.value.imageId : 'a Glance image');
+      expect(b.image_id).toBe(glanceImageId(a) ?? 'a Glance image');
     }
     const complete = bodyOf(bySchema.get('fedimg.image.complete.v1')![0]!) as { outcome: string; destinations: Array<{ status: string }> };
     expect(complete.outcome).toBe('published');
@@ -354,7 +364,7 @@ describe('an image release, end to end on the local stack', () => {
       expect(img).toMatchObject({ kind: 'rc', kojiTaskId: result.kojiTaskId });
       const ec2 = Object.fromEntries(img.destinations.filter((x) => x.type === 'ec2').map((x) => [x.location, x.ref]));
       expect(ec2).toEqual(published(result, img.arch));
-      expect(img.destinations.filter((x) => x.type === 'glance').map((x) => x.ref)).toEqual([a.glance?.ok ? a.glance.value.imageId : '']);
+      expect(img.destinations.filter((x) => x.type === 'glance').map((x) => x.ref)).toEqual([glanceImageId(a) ?? '']);
       expect(img.destinations.filter((x) => x.type === 'download').map((x) => x.location)).toEqual(
         expect.arrayContaining([`${stem(img.arch)}.qcow2`, `${stem(img.arch)}.raw.tar.xz`]),
       );

@@ -2,8 +2,9 @@
 // our own bound to a routing-key pattern before anything is published, collecting every message
 // as received (headers and raw body, so signatures can be checked afterwards).
 import type { ChannelModel } from 'amqplib';
-import { busConnectionOptions, openConnection, type ReceivedMessage } from '../../clients/bus';
+import { openConnection, type ReceivedMessage } from '../../clients/bus';
 import type { Config } from '../../config';
+import { busConnectionOptions } from '../../workers/clients-from-config';
 
 export interface BusTap {
   readonly messages: ReceivedMessage[];

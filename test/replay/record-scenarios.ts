@@ -27,7 +27,7 @@ import { createBusActivities } from '../../activities/bus';
 import { createEc2Activities } from '../../activities/ec2';
 import { createGlanceRetentionActivities } from '../../activities/glance-retention';
 import { createAwsClients } from '../../clients/aws/clients';
-import { busPublisherOptions, createBusPublisher } from '../../clients/bus';
+import { createBusPublisher } from '../../clients/bus';
 import { fedoraImageProperties, type FedoraArch } from '../../clients/openstack';
 import { readSecret } from '../../config/secrets';
 import type { ImageReleaseInput } from '../../domain/image-release';
@@ -42,6 +42,7 @@ import { workflowBundle } from '../helpers/temporal';
 import { deleteTagged, glanceClient, makeQcow2 } from '../integration/openstack/helpers';
 import { mountTmpfs } from '../unit/images/helpers';
 import { HISTORY_DIR } from './histories';
+import { busPublisherOptions } from '../../workers/clients-from-config';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';

@@ -82,16 +82,5 @@ export async function waitSnapshotCompleted(
   }
 }
 
-/** The innermost ApplicationFailure's message and type (else the innermost message), for reports. */
-export function rootCause(err: unknown): { message: string; type?: string } {
-  let e: unknown = err;
-  let app: ApplicationFailure | undefined;
-  for (;;) {
-    if (e instanceof ApplicationFailure) app = e;
-    const next = e && typeof e === 'object' && 'cause' in e ? (e as { cause?: unknown }).cause : undefined;
-    if (!next) break;
-    e = next;
-  }
-  if (app) return app.type ? { message: app.message, type: app.type } : { message: app.message };
-  return { message: e instanceof Error ? e.message : String(e) };
-}
+/** Kept here for the EC2 workflows' imports; workflows/failures.ts has it. */
+export { rootCause } from '../failures';

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../../config';
-import { ARCHES } from '../../../config/schema';
+import { ARCHES } from '../../../domain/arches';
 import { ensureSecretFile } from '../../../sim/koji/secret-file';
 import { REPO_ROOT, STACK_DIR } from '../paths';
 import { ensureDebianPackages } from '../debian';

@@ -64,7 +64,7 @@ function dir(name: string): string {
 }
 
 async function published(downloadsRoot: string, result: ArchResult): Promise<void> {
-  expect(result.downloads?.ok).toBe(true);
+  expect(result.destinations.downloads?.ok).toBe(true);
   const images = join(downloadsRoot, DOWNLOAD_LAYOUT.replace('{release}', '44').replace('{family}', 'Cloud-Base-Generic').replace('{arch}', 'x86_64').replace('/{file}', ''));
   const names = (await readdir(images)).sort();
   expect(names).toEqual(['Fedora-Cloud-Base-Generic-44-1.7.x86_64-CHECKSUM', 'Fedora-Cloud-Base-Generic-44-1.7.x86_64.qcow2', 'Fedora-Cloud-Base-Generic-44-1.7.x86_64.raw.tar.xz']);

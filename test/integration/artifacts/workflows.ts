@@ -7,5 +7,5 @@ import { ProgressTracker } from '../../../workflows/progress';
 
 export async function archPipelineWorkflow(args: { image: BuiltImage; input: ImageReleaseInput }): Promise<ArchResult> {
   const progress = new ProgressTracker([args.image.arch]);
-  return runArchPipeline(workflowInfo().workflowId, args.image, args.input, progress);
+  return runArchPipeline({ workflowId: workflowInfo().workflowId, image: args.image, input: args.input, progress });
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusActivities } from '../../../activities/bus';
 import { createEc2Activities } from '../../../activities/ec2';
 import { createAwsClients, type AwsClients } from '../../../clients/aws/clients';
-import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
+import { createBusPublisher, type BusPublisher } from '../../../clients/bus';
 import { getConfig } from '../../../config';
 import { readSecret } from '../../../config/secrets';
 import type { FaultProxy } from '../../../sim/fault-proxy';
@@ -16,6 +16,7 @@ import { bodyOf, startBusTap, type BusTap } from '../../helpers/bus-tap';
 import { uniqueQueue } from '../../helpers/temporal';
 import { uid, withEc2Workers } from './helpers';
 import { registerTaggedImage, startRetentionProxy } from './retention-helpers';
+import { busPublisherOptions } from '../../../workers/clients-from-config';
 
 const region = 'us-west-2';
 const config = getConfig();

@@ -16,13 +16,14 @@ import { createArtifactActivities } from '../../../activities/artifacts';
 import { createDownloadActivities } from '../../../activities/downloads';
 import { createDirectoryTarget } from '../../../clients/downloads';
 import { createBusActivities } from '../../../activities/bus';
-import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
+import { createBusPublisher, type BusPublisher } from '../../../clients/bus';
 import { readSecret } from '../../../config/secrets';
 import { releaseInput } from '../../../config/release-input';
 import { getConfig } from '../../../config';
 import { imageReleaseWorkflow } from '../../../workflows';
 import type { ImageReleaseInput } from '../../../domain/image-release';
 import { uniqueQueue, withWorkers } from '../../helpers/temporal';
+import { busPublisherOptions } from '../../../workers/clients-from-config';
 
 let sim: KojiSim;
 let publisher: BusPublisher;
@@ -117,7 +118,7 @@ describe('Koji build stage', () => {
       expect(checksum).toBeDefined();
       expect(execFileSync('sha256sum', ['-c', checksum!], { cwd: dir, encoding: 'utf8' })).toMatch(/qcow2: OK[\s\S]*raw\.tar\.xz: OK/);
       execFileSync('qemu-img', ['check', join(dir, `Fedora-Cloud-Base-Generic-44-1.1.${a.arch}.qcow2`)]);
-      expect(a.downloads).toMatchObject({ ok: true });
+      expect(a.destinations.downloads).toMatchObject({ ok: true });
     }
     // Staged files are removed once the image is published.
     expect(readdirSync(staging).filter((d) => d.includes(q))).toEqual([]);

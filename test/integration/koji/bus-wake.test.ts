@@ -11,7 +11,7 @@ import { createBusActivities } from '../../../activities/bus';
 import { createDownloadActivities } from '../../../activities/downloads';
 import { createFetchActivities } from '../../../activities/fetch';
 import { createKojiActivities } from '../../../activities/koji';
-import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
+import { createBusPublisher, type BusPublisher } from '../../../clients/bus';
 import { createDirectoryTarget } from '../../../clients/downloads';
 import { KojiClient } from '../../../clients/koji';
 import { getConfig } from '../../../config';
@@ -23,6 +23,7 @@ import { startKojiConsumer } from '../../../workers/koji-consumer';
 import { imageReleaseWorkflow } from '../../../workflows';
 import { uniqueQueue, withWorkers } from '../../helpers/temporal';
 import { AMQP_URL, EXCHANGE, uniquePrefix, withChannel } from '../bus/helpers';
+import { busPublisherOptions } from '../../../workers/clients-from-config';
 
 const POLL_SECONDS = 600;
 const prefix = uniquePrefix('kojiwake');

@@ -8,7 +8,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { runActivity } from '../../unit/openstack/run-activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GLANCE_FAILURE_TYPES, createGlanceActivities } from '../../../activities/glance';
+import { createGlanceActivities } from '../../../activities/glance';
+import { GlanceFailureType } from '../../../domain/failures';
 import { KeystoneSession, OpenStackAuthError, OpenStackHttpError, type GlanceClient } from '../../../clients/openstack';
 import { OPENSTACK_PASSWORD_FILE } from '../../../scripts/stack/services/openstack';
 import { startFaultProxy } from '../../../sim/fault-proxy/proxy';
@@ -186,7 +187,7 @@ describe('Keystone against the real Keystone', () => {
         visibility: 'public',
       }).catch((e: unknown) => e);
       expect(f).toBeInstanceOf(ApplicationFailure);
-      expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.authFailed, nonRetryable: true });
+      expect(f).toMatchObject({ type: GlanceFailureType.AuthFailed, nonRetryable: true });
       expect(proxy.count('POST /v3/auth/tokens').requests).toBe(2);
     } finally {
       await proxy.close();

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusActivities } from '../../../activities/bus';
 import { createGlanceRetentionActivities } from '../../../activities/glance-retention';
-import { busPublisherOptions, createBusPublisher, type BusPublisher } from '../../../clients/bus';
+import { createBusPublisher, type BusPublisher } from '../../../clients/bus';
 import { fedoraImageProperties, type FedoraArch, type GlanceClient } from '../../../clients/openstack';
 import { getConfig } from '../../../config';
 import { readSecret } from '../../../config/secrets';
@@ -21,6 +21,7 @@ import { glanceRetentionWorkflow, type GlanceRetentionInput } from '../../../wor
 import { bodyOf, startBusTap, type BusTap } from '../../helpers/bus-tap';
 import { uniqueQueue, withWorkers } from '../../helpers/temporal';
 import { deleteTagged, ensureOpenstack, glanceClient, makeQcow2, tempDir, uniqueTag, type Qcow2 } from './helpers';
+import { busPublisherOptions } from '../../../workers/clients-from-config';
 
 const run = randomUUID().slice(0, 8);
 const tag = uniqueTag('retention');

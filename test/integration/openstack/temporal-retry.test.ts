@@ -10,7 +10,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GLANCE_FAILURE_TYPES, createGlanceActivities, type PublishToGlanceInput } from '../../../activities/glance';
+import { createGlanceActivities, type PublishToGlanceInput } from '../../../activities/glance';
+import { GlanceFailureType } from '../../../domain/failures';
 import { KeystoneSession } from '../../../clients/openstack';
 import { getConfig } from '../../../config';
 import { temporalTarget } from '../../../config/temporal-connection';
@@ -151,7 +152,7 @@ describe('Glance activities under Temporal retries', () => {
     expect(activityFailure).toBeInstanceOf(ActivityFailure);
     const cause = (activityFailure as ActivityFailure).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect(cause).toMatchObject({ type: GLANCE_FAILURE_TYPES.authFailed, nonRetryable: true });
+    expect(cause).toMatchObject({ type: GlanceFailureType.AuthFailed, nonRetryable: true });
     expect((cause as Error).message).toContain('The request you have made requires authentication.');
     expect(attempts).toEqual([1]);
     expect(keystoneProxy.count('POST /v3/auth/tokens').requests).toBe(1);

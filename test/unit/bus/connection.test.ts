@@ -1,10 +1,11 @@
 // AMQPS with a client certificate authenticates the way fedora-messaging does: SASL EXTERNAL.
 import { describe, expect, it } from 'vitest';
 import { connectArgs } from '../../../clients/bus/connection';
-import { busPublisherOptions, kojiTaskBinding } from '../../../clients/bus/from-config';
+import { kojiTaskBinding } from '../../../clients/bus';
 import { generateSigningKeyPair } from '../../../clients/bus/keys';
 import { loadConfig } from '../../../config/load';
 import base from '../../../temporal.config';
+import { busPublisherOptions } from '../../../workers/clients-from-config';
 
 const read = (p: string) => Buffer.from(`contents of ${p}`);
 

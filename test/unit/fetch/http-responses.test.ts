@@ -45,8 +45,9 @@ describe('the idle timeout', () => {
     // The server sends everything at once; the caller then waits three idle timeouts before it
     // starts the body, and pauses three more inside it. A silent server would have failed by then.
     const host = await listen(createHttpServer((_req, res) => res.writeHead(200, { 'Content-Length': body.length }).end(body)));
-    const res = await httpGet(new URL(`http://${host}/x.raw`), {}, undefined, { idleTimeoutMs: 100 });
-    await new Promise((r) => setTimeout(r, 300));
+    // 500 ms, not less: on a loaded machine the server's head alone can take over 100 ms.
+    const res = await httpGet(new URL(`http://${host}/x.raw`), {}, undefined, { idleTimeoutMs: 500 });
+    await new Promise((r) => setTimeout(r, 1500));
     const hash = createHash('sha256');
     let paused = false;
     await new Promise<void>((resolve, reject) =>
@@ -56,7 +57,7 @@ describe('the idle timeout', () => {
           if (paused) return;
           paused = true;
           res.pause();
-          setTimeout(() => res.resume(), 300);
+          setTimeout(() => res.resume(), 1500);
         },
         onEnd: resolve,
         onError: reject,

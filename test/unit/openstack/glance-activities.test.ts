@@ -10,7 +10,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from './run-activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GLANCE_FAILURE_TYPES,
   createGlanceActivities,
   type GlanceActivityDeps,
   type PublishToGlanceHeartbeat,
@@ -19,6 +18,7 @@ import {
 import { OpenStackAuthError, OpenStackHttpError } from '../../../clients/openstack';
 import { FakeGlance } from './fake-glance';
 import { failureOf } from '../../helpers/failure-of';
+import { GlanceFailureType } from '../../../domain/failures';
 
 let dir: string;
 let input: PublishToGlanceInput;
@@ -103,7 +103,7 @@ describe('publishToGlance', () => {
     const { glance, acts, env } = setup();
     const theirs = glance.seed({ name: input.name, status: 'active', size: 5, fedimg_sha256: 'ff'.repeat(32) });
     const f = await failureOf(runActivity(env, acts.publishToGlance, input));
-    expect(f.type).toBe(GLANCE_FAILURE_TYPES.nameConflict);
+    expect(f.type).toBe(GlanceFailureType.NameConflict);
     expect(f.nonRetryable).toBe(true);
     expect(glance.images.get(theirs.id)?.status).toBe('active');
     expect(glance.images.size).toBe(1);
@@ -112,7 +112,7 @@ describe('publishToGlance', () => {
   it('a staged file of the wrong size fails for good before anything is created', async () => {
     const { glance, acts, env } = setup();
     const f = await failureOf(runActivity(env, acts.publishToGlance, { ...input, size: input.size + 1 }));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.sourceMismatch, nonRetryable: true });
+    expect(f).toMatchObject({ type: GlanceFailureType.SourceMismatch, nonRetryable: true });
     expect(glance.images.size).toBe(0);
     const missing = await failureOf(runActivity(env, acts.publishToGlance, { ...input, qcow2Path: join(dir, 'nope.qcow2') }));
     expect(missing.message).toContain('ENOENT');
@@ -121,7 +121,7 @@ describe('publishToGlance', () => {
   it('a staged file whose content changed is caught while streaming; the image is deleted', async () => {
     const { glance, acts, env } = setup();
     const f = await failureOf(runActivity(env, acts.publishToGlance, { ...input, sha256: '00'.repeat(32) }));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.sourceMismatch, nonRetryable: true });
+    expect(f).toMatchObject({ type: GlanceFailureType.SourceMismatch, nonRetryable: true });
     expect(glance.images.size).toBe(0);
   });
 
@@ -129,7 +129,7 @@ describe('publishToGlance', () => {
     const { glance, acts, env } = setup();
     glance.storedHash = () => '00'.repeat(64);
     const f = await failureOf(runActivity(env, acts.publishToGlance, input));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.verificationFailed, nonRetryable: false });
+    expect(f).toMatchObject({ type: GlanceFailureType.VerificationFailed, nonRetryable: false });
     expect(glance.images.size).toBe(0);
   });
 
@@ -139,14 +139,14 @@ describe('publishToGlance', () => {
       throw new OpenStackHttpError('glance', 'PUT', 'http://g/v2/images/x/file', 503, 'Service Unavailable');
     };
     const f = await failureOf(runActivity(env, acts.publishToGlance, input));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.unavailable, nonRetryable: false });
+    expect(f).toMatchObject({ type: GlanceFailureType.Unavailable, nonRetryable: false });
     expect(glance.images.size).toBe(0);
 
     glance.beforeUpload = () => {
       throw new OpenStackHttpError('glance', 'PUT', 'http://g/v2/images/x/file', 403, 'You are not authorized to complete publicize_image action.');
     };
     const g = await failureOf(runActivity(env, acts.publishToGlance, input));
-    expect(g).toMatchObject({ type: GLANCE_FAILURE_TYPES.forbidden, nonRetryable: true });
+    expect(g).toMatchObject({ type: GlanceFailureType.Forbidden, nonRetryable: true });
     expect(g.message).toContain('publicize_image');
     expect(glance.images.size).toBe(0);
   });
@@ -155,7 +155,7 @@ describe('publishToGlance', () => {
     const { glance, acts, env } = setup();
     glance.failFind = () => new OpenStackAuthError('user "admin"', 'http://k/v3/auth/tokens', 401, 'The request you have made requires authentication.');
     const f = await failureOf(runActivity(env, acts.publishToGlance, input));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.authFailed, nonRetryable: true });
+    expect(f).toMatchObject({ type: GlanceFailureType.AuthFailed, nonRetryable: true });
     expect(f.message).toContain('requires authentication');
   });
 
@@ -189,7 +189,7 @@ describe('getGlanceImage', () => {
     expect(await runActivity(env, acts.getGlanceImage, { imageId: img.id })).toMatchObject({ status: 'active', size: 10, osHashValue: 'aa' });
     expect(await runActivity(env, acts.getGlanceImage, { imageId: img.id, expectedSize: 10, expectedSha512: 'aa' })).toMatchObject({ status: 'active' });
     const f = await failureOf(runActivity(env, acts.getGlanceImage, { imageId: img.id, expectedSha512: 'bb' }));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.verificationFailed, nonRetryable: true });
+    expect(f).toMatchObject({ type: GlanceFailureType.VerificationFailed, nonRetryable: true });
     expect(await runActivity(env, acts.getGlanceImage, { imageId: img.id })).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
 // The workflow's dry run and the whole run against a real Glance: test/integration/openstack/retention.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { GLANCE_FAILURE_TYPES } from '../../../activities/glance';
+import { GlanceFailureType } from '../../../domain/failures';
 import { GLANCE_RETENTION_REFUSED, createGlanceRetentionActivities } from '../../../activities/glance-retention';
 import { OpenStackHttpError } from '../../../clients/openstack';
 import { FakeGlance } from './fake-glance';
@@ -60,7 +60,7 @@ describe('listGlanceRetentionImages', () => {
     const { glance, acts, env } = setup();
     glance.failFind = () => new OpenStackHttpError('glance', 'GET', 'http://g/v2/images', 503, 'Service Unavailable');
     const f = await failureOf(runActivity(env, acts.listGlanceRetentionImages, { family: 'F' }));
-    expect(f).toMatchObject({ type: GLANCE_FAILURE_TYPES.unavailable, nonRetryable: false });
+    expect(f).toMatchObject({ type: GlanceFailureType.Unavailable, nonRetryable: false });
   });
 });
 

@@ -21,7 +21,7 @@ import {
   avoidedHostRetryDelayMs,
   hostFailureDetails,
   isDiskFullType,
-} from '../../../domain/failure-types';
+} from '../../../domain/failures/staging';
 
 describe('staging failure types', () => {
   it('are the names of the client errors they come from', () => {
