@@ -2,8 +2,9 @@
 // sorted by UTF-16 code units, no whitespace, strings and numbers as ECMAScript writes them.
 // Signing the canonical form of the parsed body, not its bytes, lets a relay re-encode the JSON
 // (as fedora-messaging's own tools do) without breaking the signature.
+import { ClientError } from '../client-error';
 
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends ClientError {
   override name = 'CanonicalJsonError';
 }
 

@@ -1,4 +1,5 @@
 // Errors of the bus client, by what the caller should do about them.
+import { ClientError } from '../client-error';
 
 /**
  * The broker cannot take the message now: unreachable, connection lost, no confirm in time, a
@@ -8,8 +9,9 @@
  * keeps the message id, so a publish that did get through and is repeated is one message to
  * consumers that deduplicate by id.
  */
-export class BusUnavailableError extends Error {
+export class BusUnavailableError extends ClientError {
   override name = 'BusUnavailableError';
+  override readonly retryable: boolean = true;
   /** The AMQP reply code when the broker closed the channel or connection (403, 404, 320…). */
   readonly code: number | undefined;
   constructor(message: string, options?: { cause?: unknown; code?: number }) {

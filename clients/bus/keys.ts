@@ -1,10 +1,11 @@
 // Ed25519 signing keys as PEM files: the publisher holds the private key (PKCS#8), consumers a set
 // of trusted public keys (SPKI) by key id. See README.md beside this file for making and rotating.
+import { ClientError } from '../client-error';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export class SigningKeyError extends Error {
+export class SigningKeyError extends ClientError {
   override name = 'SigningKeyError';
 }
 

@@ -3,6 +3,7 @@
 // configured exchange, properties content_type/content_encoding/delivery_mode 2/message_id
 // (+ priority when configured), headers in the library's order, and the body as json.dumps writes
 // it. Integer headers are sent as AMQP signed 32-bit ('I'), as pika does. Pure: no I/O.
+import { ClientError } from '../client-error';
 import type { KeyObject } from 'node:crypto';
 import type { Options } from 'amqplib';
 import { messageIdFor } from './message-id';
@@ -54,7 +55,7 @@ export interface WireMessage {
   sentAt: string;
 }
 
-export class MessageFormatError extends Error {
+export class MessageFormatError extends ClientError {
   override name = 'MessageFormatError';
 }
 

@@ -1,10 +1,12 @@
 // Decodes an HTTP/1.1 `Transfer-Encoding: chunked` body in place: the data slices it hands on are
 // views of the received buffers, never copies. Static file servers send Content-Length, but a
 // proxy in front of Koji may re-frame a body as chunks, and the download must still work then.
+import { ClientError } from '../client-error';
 
 /** Thrown for bytes that are not a chunked body; the caller treats it as a broken connection. */
-export class ChunkedBodyError extends Error {
+export class ChunkedBodyError extends ClientError {
   override name = 'ChunkedBodyError';
+  override readonly retryable: boolean = true;
 }
 
 const MAX_LINE = 4096;

@@ -9,18 +9,21 @@
 // callback per read, no copy, no allocation). What a trusted download needs of HTTP is small: one
 // GET with `Connection: close`, then a status line, header fields and a body framed by
 // Content-Length, by chunks or by the close of the connection.
+import { ClientError } from '../client-error';
 import { connect as netConnect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ChunkedBodyDecoder } from './chunked-body';
 
 /** The server's bytes are not an HTTP/1.x response we can read. */
-export class HttpProtocolError extends Error {
+export class HttpProtocolError extends ClientError {
   override name = 'HttpProtocolError';
+  override readonly retryable: boolean = true;
 }
 
 /** Nothing arrived for the idle timeout while we were waiting to read (connect, head or body). */
-export class HttpStalledError extends Error {
+export class HttpStalledError extends ClientError {
   override name = 'HttpStalledError';
+  override readonly retryable: boolean = true;
 }
 
 /**

@@ -4,19 +4,20 @@
 // Two families: the image itself is wrong (format, corruption, size) -> retrying cannot help;
 // this host could not do the work (disk full, a tool died, an output failed its check) -> another
 // attempt, perhaps on another host, may succeed.
+import { ClientError } from '../client-error';
 
 /** The input is not an image we accept (wrong format, name and content disagree, backing file). */
-export class ImageFormatError extends Error {
+export class ImageFormatError extends ClientError {
   override readonly name = 'ImageFormatError';
 }
 
 /** The input claims a format but its data is damaged (corrupt or truncated xz, broken qcow2). */
-export class ImageCorruptError extends Error {
+export class ImageCorruptError extends ClientError {
   override readonly name = 'ImageCorruptError';
 }
 
 /** The image's virtual size is above the configured limit; found before any conversion. */
-export class ImageTooLargeError extends Error {
+export class ImageTooLargeError extends ClientError {
   override readonly name = 'ImageTooLargeError';
   constructor(
     message: string,
@@ -28,7 +29,7 @@ export class ImageTooLargeError extends Error {
 }
 
 /** The staging file system ran out of space (ENOSPC); partial files were removed. */
-export class DiskFullError extends Error {
+export class DiskFullError extends ClientError {
   override readonly name = 'DiskFullError';
   constructor(
     message: string,
@@ -40,8 +41,9 @@ export class DiskFullError extends Error {
 }
 
 /** A tool (qemu-img, xz, tar) failed for a reason not recognised as one of the above. */
-export class ToolFailedError extends Error {
+export class ToolFailedError extends ClientError {
   override readonly name = 'ToolFailedError';
+  override readonly retryable: boolean = true;
   constructor(
     message: string,
     readonly tool: string,
@@ -54,12 +56,13 @@ export class ToolFailedError extends Error {
 }
 
 /** An output we wrote did not pass its check (qemu-img check, tar listing, sizes). */
-export class OutputInvalidError extends Error {
+export class OutputInvalidError extends ClientError {
   override readonly name = 'OutputInvalidError';
+  override readonly retryable: boolean = true;
 }
 
 /** The caller asked for something impossible (bad id or name, source inside the outputs). */
-export class ArtifactRequestError extends Error {
+export class ArtifactRequestError extends ClientError {
   override readonly name = 'ArtifactRequestError';
 }
 

@@ -6,13 +6,12 @@
 // Glance answered 409 (an image changed state under us: the next attempt looks again).
 // Final: 400 (we sent something the API refuses), 401 (wrong credentials), 403 (no right to
 // do it), 404 outside look-ups, 413 (over a quota or size limit). A retry would fail the same way.
+import { ClientError } from '../client-error';
 
 export type OpenStackService = 'keystone' | 'glance';
 
-export class OpenStackError extends Error {
+export class OpenStackError extends ClientError {
   override name = 'OpenStackError';
-  /** Whether another attempt, later, may succeed. */
-  readonly retryable: boolean = false;
 }
 
 /** The server answered with an error status. */
