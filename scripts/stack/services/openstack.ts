@@ -81,18 +81,21 @@ export function glanceService(config: Config): StackService {
       if (!existsSync(GLANCE_MODULE)) ensureDebianPackages({ [GLANCE_MODULE]: 'python3-glance' }, log);
     },
     async start() {
-      if (await alreadyRunning('glance', glance.host, glance.port)) return;
       const password = ensurePassword();
-      renderConfigs(keystone, password, glance.port);
-      if (!existsSync(GLANCE_MARKER)) {
-        await run(PYTHON, ['-m', 'glance.cmd.manage', '--config-file', GLANCE_CONF, 'db_sync'], { timeout: 300_000 });
-        writeFileSync(GLANCE_MARKER, `${new Date().toISOString()}\n`);
-      }
-      // Looked again: another stack:up may have started it meanwhile.
+      // Running already, but perhaps never registered (an earlier start met a Keystone too slow
+      // to answer): the registration below runs either way, and adds nothing when it is there.
       if (!(await alreadyRunning('glance', glance.host, glance.port))) {
-        // Glance needs Keystone only to check tokens, so it boots (~10 s of imports) while
-        // Keystone does; start() returns once the catalogue lists it, before the health wait.
-        startDetached('glance', PYTHON, ['-m', 'glance.cmd.api', '--config-file', GLANCE_CONF]);
+        renderConfigs(keystone, password, glance.port);
+        if (!existsSync(GLANCE_MARKER)) {
+          await run(PYTHON, ['-m', 'glance.cmd.manage', '--config-file', GLANCE_CONF, 'db_sync'], { timeout: 300_000 });
+          writeFileSync(GLANCE_MARKER, `${new Date().toISOString()}\n`);
+        }
+        // Looked again: another stack:up may have started it meanwhile.
+        if (!(await alreadyRunning('glance', glance.host, glance.port))) {
+          // Glance needs Keystone only to check tokens, so it boots (~10 s of imports) while
+          // Keystone does; start() returns once the catalogue lists it, before the health wait.
+          startDetached('glance', PYTHON, ['-m', 'glance.cmd.api', '--config-file', GLANCE_CONF]);
+        }
       }
       if (!(await waitUntil(() => keystoneHealthy(keystone), 120_000))) {
         throw new Error(`Keystone at ${keystone} is not answering, so Glance cannot be registered in its catalogue`);
@@ -101,7 +104,11 @@ export function glanceService(config: Config): StackService {
     },
     async healthy() {
       // oslo's healthcheck middleware sits before the token check in the paste pipeline.
-      return (await probeHttp(`${url}/healthcheck`, { timeoutMs: PROBE_TIMEOUT_MS, expectOk: true })).ok;
+      if (!(await probeHttp(`${url}/healthcheck`, { timeoutMs: PROBE_TIMEOUT_MS, expectOk: true })).ok) return false;
+      // Healthy only once Keystone's catalogue lists it: clients find Glance there, and an
+      // unregistered Glance failed every publish with OpenStackCatalogMissing while stack:up
+      // reported it "reused".
+      return imageServiceListed(keystone, ensurePassword()).catch(() => false);
     },
     stop: () => stopRecorded('glance'),
   };
@@ -217,8 +224,20 @@ async function registerImageEndpoint(keystone: string, password: string, region:
   }
 }
 
-async function adminToken(keystone: string, password: string): Promise<string> {
-  const res = await fetch(`${keystone}/v3/auth/tokens`, {
+/** Whether an admin token's catalogue lists an image service (the token answer carries it). */
+async function imageServiceListed(keystone: string, password: string): Promise<boolean> {
+  const res = await adminLogin(keystone, password, PROBE_TIMEOUT_MS);
+  if (res.status !== 201) {
+    await res.body?.cancel();
+    return false;
+  }
+  const body = (await res.json()) as { token?: { catalog?: Array<{ type?: string }> } };
+  return (body.token?.catalog ?? []).some((s) => s.type === 'image');
+}
+
+/** A project-scoped admin login; the answer's body holds the catalogue. */
+function adminLogin(keystone: string, password: string, timeoutMs: number): Promise<Response> {
+  return fetch(`${keystone}/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -227,8 +246,12 @@ async function adminToken(keystone: string, password: string): Promise<string> {
         scope: { project: { name: 'admin', domain: { id: 'default' } } },
       },
     }),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
+}
+
+async function adminToken(keystone: string, password: string): Promise<string> {
+  const res = await adminLogin(keystone, password, 30_000);
   const token = res.headers.get('x-subject-token');
   await res.body?.cancel();
   if (res.status !== 201 || !token) throw new Error(`Keystone refused the admin login: HTTP ${res.status}`);
