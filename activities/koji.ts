@@ -3,6 +3,8 @@
 // Waiting happens in the workflow; each of these returns in seconds.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
+  BuildState,
+  IMAGE_CHILD_METHODS,
   KojiActionNotAllowed,
   KojiAuthError,
   KojiError,
@@ -24,7 +26,7 @@ import {
   type TaskStateName,
 } from '../clients/koji';
 import type { BuildName } from '../domain/build-names';
-import type { BuiltImage, FamilySpec } from '../domain/image-release';
+import type { BuiltImage, FamilySpec, KojiBuildRef } from '../domain/image-release';
 import { pickImageFile, parseKiwiChecksum } from '../domain/koji-results';
 
 export interface SubmitInput {
@@ -62,10 +64,17 @@ export function createKojiActivities({ koji }: { koji: KojiClient }) {
     async getKojiBuildResult({ taskId, family }: { taskId: number; family: FamilySpec }): Promise<BuiltImage[]> {
       return classify(async () => {
         const children = await imageTasks(koji, taskId, signal());
+        const build = await kojiBuildOf(koji, taskId, signal());
         const images: BuiltImage[] = [];
         for (const child of children) {
           const kind = family.koji.kind;
           const result = await koji.getImageResult(child.id, kind, { signal: signal() });
+          if (build && `${result.name}-${result.version}-${result.release}` !== build.nvr) {
+            throw ApplicationFailure.nonRetryable(
+              `Koji task ${child.id} made ${result.name}-${result.version}-${result.release}, but its build (${build.id}) is ${build.nvr}`,
+              'KojiResultIncomplete',
+            );
+          }
           const file = pickImageFile(kind, result.files);
           if (!file) {
             throw ApplicationFailure.nonRetryable(
@@ -83,7 +92,14 @@ export function createKojiActivities({ koji }: { koji: KojiClient }) {
             sha256 = parseKiwiChecksum(text, file);
             if (!sha256) throw ApplicationFailure.nonRetryable(`${checksumName} of task ${child.id} does not hold a sha256 for ${file}`, 'KojiResultIncomplete');
           }
-          images.push({ arch: result.arch as BuiltImage['arch'], childTaskId: child.id, file, size: stat.st_size, ...(sha256 ? { sha256 } : {}) });
+          images.push({
+            arch: result.arch as BuiltImage['arch'],
+            childTaskId: child.id,
+            file,
+            size: stat.st_size,
+            ...(sha256 ? { sha256 } : {}),
+            ...(build ? { kojiBuild: build } : {}),
+          });
         }
         return images;
       });
@@ -92,8 +108,10 @@ export function createKojiActivities({ koji }: { koji: KojiClient }) {
     /** Koji's own fault text of the failed build: the failed child's, else the parent's. */
     async getKojiFailure(taskId: number): Promise<string> {
       return classify(async () => {
-        const children = await koji.getTaskChildren(taskId, { signal: signal() });
-        const failed = children.find((c) => c.state === TaskState.FAILED);
+        const children = byId(await koji.getTaskChildren(taskId, { signal: signal() }));
+        // An image task's fault says most; a failed tagBuild (or other helper task) next.
+        const failed =
+          children.find((c) => c.state === TaskState.FAILED && IMAGE_CHILD_METHODS.includes(c.method)) ?? children.find((c) => c.state === TaskState.FAILED);
         const id = failed?.id ?? taskId;
         const stored = storedFaultSchema.safeParse(await koji.getTaskResult(id, { raiseFault: false, signal: signal() }));
         const where = failed ? ` (task ${id}, ${failed.label ?? failed.arch})` : '';
@@ -167,12 +185,34 @@ function describeSubmission({ family, name, repos, scratch }: SubmitInput): Subm
   }
 }
 
-/** The tasks that carry image results: the parent's children (one per arch), or the task itself. */
+/**
+ * The tasks that carry image results: the parent's closed image children (one per arch), or the
+ * task itself when it is an image task. A non-scratch build's parent also has a `tagBuild` child
+ * (result nil), so only the image methods count. The hub lists children in no fixed order: by id.
+ */
 async function imageTasks(koji: KojiClient, taskId: number, signal: AbortSignal): Promise<TaskInfo[]> {
   const children = await koji.getTaskChildren(taskId, { signal });
-  if (children.length > 0) return children.filter((c) => c.state === TaskState.CLOSED);
+  if (children.length > 0) return byId(children.filter((c) => c.state === TaskState.CLOSED && IMAGE_CHILD_METHODS.includes(c.method)));
   const self = await koji.getTaskInfo(taskId, { signal });
-  return self ? [self] : [];
+  return self && IMAGE_CHILD_METHODS.includes(self.method) ? [self] : [];
+}
+
+function byId(tasks: TaskInfo[]): TaskInfo[] {
+  return [...tasks].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * The completed build a non-scratch image task made (the hub links it to the parent task);
+ * undefined for a scratch build, which makes none.
+ */
+async function kojiBuildOf(koji: KojiClient, taskId: number, signal: AbortSignal): Promise<KojiBuildRef | undefined> {
+  const builds = (await koji.listBuildsOfTask(taskId, { signal })).filter((b) => b.task_id === taskId);
+  const complete = builds.filter((b) => b.state === BuildState.COMPLETE);
+  if (builds.length > 0 && complete.length === 0) {
+    throw ApplicationFailure.nonRetryable(`Koji task ${taskId} closed but its build ${builds[0]!.nvr} is not complete (state ${builds[0]!.state})`, 'KojiResultIncomplete');
+  }
+  const [b] = complete;
+  return b ? { id: b.build_id, nvr: b.nvr } : undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { KojiActivities } from '../activities/koji';
-import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
+import type { BuiltImage, ImageReleaseInput, KojiBuildRef } from '../domain/image-release';
 import { nextPollSeconds } from '../domain/poll-backoff';
 import { KojiTaskId } from '../domain/search-attributes';
 import { kojiTaskStateChanged } from './signals';
@@ -29,7 +29,15 @@ const koji = proxyActivities<KojiActivities>({
   },
 });
 
-export type BuildOutcome = { status: 'built'; taskId: number; images: BuiltImage[] } | { status: 'canceled'; taskId: number };
+export type BuildOutcome =
+  | {
+      status: 'built';
+      taskId: number;
+      images: BuiltImage[];
+      /** The Koji build (NVR and id) of a non-scratch build; absent for scratch builds. */
+      kojiBuild?: KojiBuildRef;
+    }
+  | { status: 'canceled'; taskId: number };
 
 export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressTracker): Promise<BuildOutcome> {
   progress.stage('submitting');
@@ -80,5 +88,7 @@ export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressT
       'KojiResultIncomplete',
     );
   }
-  return { status: 'built', taskId, images };
+  // Every image of one task belongs to the same build: computed from the result, no new command.
+  const kojiBuild = images.find((i) => i.kojiBuild)?.kojiBuild;
+  return { status: 'built', taskId, images, ...(kojiBuild ? { kojiBuild } : {}) };
 }

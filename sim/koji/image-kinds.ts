@@ -107,10 +107,12 @@ function targetOrError(targets: Targets, name: string | null): TargetRecord | { 
   return t ?? { faultCode: FAULT_CODES.GenericError, faultString: `No such build target: ${name}` };
 }
 
+/** kojid's check of the requested arches against the build tag's ("Invalid arch for build tag"). */
 function archError(t: TargetRecord, arches: string[]): { faultCode: number; faultString: string } | undefined {
-  const bad = arches.filter((a) => !t.arches.includes(a));
+  if (t.arches.length === 0) return { faultCode: FAULT_CODES.BuildError, faultString: `No arches for tag ${t.buildTagName} [${t.buildTagId}]` };
+  const bad = arches.find((a) => !t.arches.includes(a));
+  if (bad !== undefined) return { faultCode: FAULT_CODES.BuildError, faultString: `Invalid arch for build tag: ${bad}` };
   if (arches.length === 0) return { faultCode: FAULT_CODES.BuildError, faultString: 'No arches to build' };
-  if (bad.length > 0) return { faultCode: FAULT_CODES.BuildError, faultString: `Arches not in the build tag ${t.buildTagName}: ${bad.join(', ')}` };
   return undefined;
 }
 
@@ -119,7 +121,9 @@ function planKiwiParent(request: XmlRpcValue[], targets: Targets, o: KindOptions
   const opts = struct(optsV);
   const t = targetOrError(targets, str(target));
   if ('faultCode' in t) return { children: [], files: [], error: t };
-  const arches = list(archesV);
+  // kiwi's builder: no arches asked for means every arch of the build tag.
+  const asked = list(archesV);
+  const arches = asked.length > 0 ? asked : [...t.arches];
   const optional = list(opts.optional_arches);
   const err = archError(t, arches);
   if (err) return { children: [], files: [], error: err };
