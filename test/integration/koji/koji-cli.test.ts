@@ -91,7 +91,7 @@ describe('the koji CLI against the simulator', () => {
 
   it('kiwi-build without --arch builds every arch of the build tag, then taskinfo, buildinfo, list-builds and download-task read it', async () => {
     const build = await koji(['kiwi-build', '--kiwi-profile', 'Cloud-Base-Generic', '--version', '44', '--release', '1.1', '--result-bundle-name-format', '%N-%v-%I.%A', 'f-target', KIWI_URL, 'Fedora.kiwi']);
-    expect(build.stderr).toBe('no repos given, using buildroot repo\n');
+    expect(build.stderr).toMatch(/^no repos given, using buildroot repo$/m);
     expect(build.code).toBe(0);
     const id = createdTask(build.stdout);
     // watch_tasks prints each state change it saw: `  2 createKiwiImage (x86_64): open (builder1) -> closed`.
