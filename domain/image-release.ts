@@ -72,6 +72,14 @@ export interface BuiltImage {
   size: number;
   /** From kiwi's checksum file when there is one; otherwise verified by size only at fetch. */
   sha256?: string;
+  /** The Koji build this image belongs to (non-scratch builds only; scratch builds make none). */
+  kojiBuild?: KojiBuildRef;
+}
+
+/** A Koji build record, as the hub names it: `name-version-release` and its build id. */
+export interface KojiBuildRef {
+  id: number;
+  nvr: string;
 }
 
 export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { KojiActivities } from '../activities/koji';
 import { KOJI_NON_RETRYABLE, KojiFailureType } from '../domain/failures/koji';
-import type { BuiltImage, ImageReleaseInput } from '../domain/image-release';
+import type { BuiltImage, ImageReleaseInput, KojiBuildRef } from '../domain/image-release';
 import { nextPollSeconds } from '../domain/poll-backoff';
 import { KojiTaskId } from '../domain/search-attributes';
 import { kojiTaskStateChanged } from './signals';
@@ -30,7 +30,15 @@ const koji = proxyActivities<KojiActivities>({
   },
 });
 
-export type BuildOutcome = { status: 'built'; taskId: number; images: BuiltImage[] } | { status: 'canceled'; taskId: number };
+export type BuildOutcome =
+  | {
+      status: 'built';
+      taskId: number;
+      images: BuiltImage[];
+      /** The Koji build (NVR and id) of a non-scratch build; absent for scratch builds. */
+      kojiBuild?: KojiBuildRef;
+    }
+  | { status: 'canceled'; taskId: number };
 
 export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressTracker): Promise<BuildOutcome> {
   progress.stage('submitting');
@@ -81,5 +89,7 @@ export async function runKojiBuild(input: ImageReleaseInput, progress: ProgressT
       KojiFailureType.ResultIncomplete,
     );
   }
-  return { status: 'built', taskId, images };
+  // Every image of one task belongs to the same build: computed from the result, no new command.
+  const kojiBuild = images.find((i) => i.kojiBuild)?.kojiBuild;
+  return { status: 'built', taskId, images, ...(kojiBuild ? { kojiBuild } : {}) };
 }

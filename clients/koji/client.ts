@@ -32,6 +32,7 @@ import type { RetryPolicy } from './retry-delay';
 import {
   TaskState,
   base64TextSchema,
+  buildInfoSchema,
   checkUploadSchema,
   imageResultSchemas,
   loginResultSchema,
@@ -45,7 +46,7 @@ import {
   taskSummarySchema,
   userInfoSchema,
 } from './schemas';
-import type { CheckUploadResult, ImageResult, ImageResultKind, TaskInfo, TaskOutputStat, TaskStateCode, TaskSummary, UserInfo } from './schemas';
+import type { BuildInfo, CheckUploadResult, ImageResult, ImageResultKind, TaskInfo, TaskOutputStat, TaskStateCode, TaskSummary, UserInfo } from './schemas';
 import {
   buildImageOzParams,
   buildImageParams,
@@ -316,6 +317,16 @@ export class KojiClient {
   async getImageResult<K extends ImageResultKind>(childTaskId: number, kind: K, opts: CallOptions = {}): Promise<ImageResult<K>> {
     const v = await this.getTaskResult(childTaskId, opts);
     return parse(imageResultSchemas[kind], v, 'getTaskResult') as ImageResult<K>;
+  }
+
+  /** The builds a task made (listBuilds(taskID=…)): a non-scratch image build's parent has one. */
+  async listBuildsOfTask(taskId: number, opts: CallOptions = {}): Promise<BuildInfo[]> {
+    return parse(buildInfoSchema.array(), await this.call('listBuilds', withKwargs([], { taskID: taskId }), opts), 'listBuilds');
+  }
+
+  /** getBuild(id or NVR): null for a missing build. */
+  async getBuild(build: number | string, opts: CallOptions = {}): Promise<BuildInfo | null> {
+    return parse(buildInfoSchema.nullable(), await this.call('getBuild', [build], opts), 'getBuild');
   }
 
   async taskFinished(taskId: number, opts: CallOptions = {}): Promise<boolean> {

@@ -159,3 +159,25 @@ export const taskSummarySchema = z.looseObject({
   create_ts: z.number().optional(),
 });
 export type TaskSummary = z.output<typeof taskSummarySchema>;
+
+/** Builds (koji.BUILD_STATES). */
+export const BuildState = { BUILDING: 0, COMPLETE: 1, DELETED: 2, FAILED: 3, CANCELED: 4 } as const;
+
+/**
+ * The task methods whose results are images (kojid's image handlers and the kiwi plugin). A
+ * non-scratch build's parent also has a `tagBuild` child (result nil), and other children may
+ * come: only these carry an image result.
+ */
+export const IMAGE_CHILD_METHODS: readonly string[] = ['createKiwiImage', 'createImage', 'createLiveCD', 'createAppliance', 'createLiveMedia'];
+
+/** getBuild / listBuilds entries (get_build's fields); only what this client reads is required. */
+export const buildInfoSchema = z.looseObject({
+  build_id: id,
+  name: z.string(),
+  version: z.string(),
+  release: z.string(),
+  nvr: z.string(),
+  state: z.number().int(),
+  task_id: id.nullable(),
+});
+export type BuildInfo = z.output<typeof buildInfoSchema>;

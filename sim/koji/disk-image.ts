@@ -1,7 +1,8 @@
 // Real disk images for the simulated builds: a sparse raw disk with a GPT (BIOS boot on x86_64,
 // an EFI system partition, a root partition of the arch's discoverable type) and a few seeded
 // data regions with holes between them, then the formats builders deliver (qcow2 through
-// qemu-img, .raw.xz through xz, VHD/VMDK, GCE's sparse tar.gz). Results are cached by their
+// qemu-img, .raw.xz through xz, VHD/VMDK, Azure's fixed VHD, GCE's sparse tar.gz, and through
+// output-formats.ts live ISOs, Vagrant boxes and OCI archives). Results are cached by their
 // content parameters, so a repeated build costs a hard link.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { link, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PART_TYPES, SECTOR, buildGpt, isoDescriptors } from './gpt';
 import type { GptPartition } from './gpt';
+import { writeLiveIso, writeOciArchive, writeVagrantBox } from './output-formats';
 import { seededBytes, seededGuid, seedOf } from './prng';
 
 /** What the files of one build are made from. Equal content -> equal bytes. */
@@ -25,7 +27,18 @@ export interface DiskContent {
   volumeId?: string;
 }
 
-export type ImageFormat = 'raw' | 'raw.xz' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdfixed.xz' | 'tar.gz' | 'iso';
+export type ImageFormat =
+  | 'raw'
+  | 'raw.xz'
+  | 'qcow2'
+  | 'vmdk'
+  | 'vhd'
+  | 'vhdfixed.xz'
+  | 'tar.gz'
+  | 'iso'
+  | 'vagrant.libvirt.box'
+  | 'vagrant.virtualbox.box'
+  | 'oci.tar.xz';
 
 export interface DiskImageOptions {
   cacheDir: string;
@@ -36,7 +49,8 @@ export interface DiskImageOptions {
 }
 
 const MiB = 1024 * 1024;
-const FORMAT_VERSION = 1;
+// 2: ISOs from xorriso, Vagrant boxes, OCI archives.
+const FORMAT_VERSION = 2;
 
 export function roundedSize(sizeBytes: number): number {
   return Math.max(4, Math.ceil(sizeBytes / MiB)) * MiB;
@@ -175,15 +189,27 @@ export class DiskImageFactory {
   private async make(content: DiskContent, format: ImageFormat, dest: string): Promise<string> {
     if (await exists(dest)) return dest;
     await mkdir(this.opts.cacheDir, { recursive: true });
-    const raw = format === 'raw' || format === 'iso' ? undefined : await this.get({ ...content }, content.iso ? 'iso' : 'raw');
+    const raw = format === 'raw' || format === 'iso' || format === 'oci.tar.xz' ? undefined : await this.get({ ...content, iso: false }, 'raw');
+    const out = { seed: content.seed, arch: content.arch, sizeBytes: roundedSize(content.sizeBytes), volumeId: content.volumeId };
     const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const xz = ['-T1', `-${this.opts.xzPreset ?? 0}`, '-c'];
     try {
       await this.gate.run(async () => {
         switch (format) {
           case 'raw':
-          case 'iso':
             await writeRawDisk(tmp, content);
+            break;
+          case 'iso':
+            await writeLiveIso(run, tmp, out);
+            break;
+          case 'vagrant.libvirt.box':
+            await writeVagrantBox(run, tmp, 'libvirt', raw!, out);
+            break;
+          case 'vagrant.virtualbox.box':
+            await writeVagrantBox(run, tmp, 'virtualbox', raw!, out);
+            break;
+          case 'oci.tar.xz':
+            await writeOciArchive(run, tmp, out, xz);
             break;
           case 'raw.xz':
             await run('xz', [...xz, raw!], tmp);

@@ -5,14 +5,23 @@
 // builder's. A subtask can be made to fail (BuildError): it writes its log, fails, the parent
 // cancels the unfinished siblings and fails with the same fault (as in 05/05b).
 //
+// A non-scratch build (kojid's BuildImageTask): the parent first makes a BUILDING build record
+// (host.initImageBuild; an NVR in use fails the task as the hub refuses it), and once its image
+// subtasks closed, host.completeImageBuild moves their files to packages/<n>/<v>/<r>/images/
+// with symlinks left in work/, sets the build COMPLETE and queues a top-level buildNotification
+// task (owned by the build host); then a `tagBuild` subtask (arch noarch, label "tag", result nil)
+// tags the build into the target's destination tag before the parent closes.
+//
 // With autoRun off nothing moves until a test calls advance(parentId, 'open' | 'done').
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isStruct } from '../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
 import type { Artifacts } from './artifacts';
+import { BUILD_STATES } from './builds';
+import type { BuildRecord, BuildStore } from './builds';
 import { planChild, planParent } from './image-kinds';
 import type { ChildPlan, KindOptions, ParentMethod } from './image-kinds';
-import { FAULT_CODES } from './koji-errors';
+import { FAULT_CODES, KojiFault } from './koji-errors';
 import type { Targets } from './targets';
 import { TASK_STATES, isFinished } from './task-store';
 import type { TaskRecord, TaskStore } from './task-store';
@@ -44,6 +53,7 @@ export interface FailureSpec {
 
 export interface EngineDeps {
   store: TaskStore;
+  builds: BuildStore;
   files: TaskFiles;
   artifacts: Artifacts;
   targets: Targets;
@@ -76,6 +86,8 @@ interface Run {
   opened: Deferred;
   done: Promise<void>;
   failure?: FailureSpec;
+  /** The build record of a non-scratch build, once initImageBuild made it. */
+  build?: BuildRecord;
 }
 
 /** "SIMFAIL" anywhere in a request fails its first arch; "SIMFAIL:<arch>" that arch. */
@@ -140,7 +152,10 @@ export class Engine {
       walk(task.id);
     }
     const run = this.runs.get(task.id);
-    if (run) run.abort.abort();
+    if (run) {
+      run.abort.abort();
+      if (run.build?.state === BUILD_STATES.BUILDING) this.d.builds.fail(run.build, BUILD_STATES.CANCELED);
+    }
   }
 
   async close(): Promise<void> {
@@ -174,6 +189,17 @@ export class Engine {
     if (plan.error) {
       store.fail(parent, plan.error.faultCode, plan.error.faultString);
       return;
+    }
+    const parentOptions = parentOpts(parent.method as ParentMethod, store.request(parent));
+    const scratch = Boolean(parentOptions.scratch);
+    if (!scratch && plan.children.length > 0) {
+      try {
+        run.build = this.initBuild(parent, plan.children.map((c) => c.request), typeof parentOptions.release === 'string' && parentOptions.release !== '');
+      } catch (err) {
+        if (!(err instanceof KojiFault)) throw err;
+        store.fail(parent, err.faultCode, err.message);
+        return;
+      }
     }
     const children = plan.children.map((spec) =>
       store.create({
@@ -254,6 +280,7 @@ export class Engine {
         } else store.cancel(o.child);
       }
       if (!isFinished(parent.state)) store.fail(parent, race.fault!.faultCode, race.fault!.faultString);
+      if (run.build) this.d.builds.fail(run.build);
       return;
     }
     signal.removeEventListener('abort', stop);
@@ -266,6 +293,7 @@ export class Engine {
     if (canceledChild) {
       for (const c of children) if (!isFinished(c.state)) store.cancel(c);
       if (!isFinished(parent.state)) store.fail(parent, FAULT_CODES.GenericError, `Task ${canceledChild.id} is canceled`);
+      if (run.build) this.d.builds.fail(run.build);
       return;
     }
     await sleepUntil(started + timing.buildMs, signal);
@@ -275,6 +303,7 @@ export class Engine {
       if (o.child.state === TASK_STATES.CANCELED) {
         for (const c of children) if (!isFinished(c.state)) store.cancel(c);
         store.fail(parent, FAULT_CODES.GenericError, `Task ${o.child.id} is canceled`);
+        if (run.build) this.d.builds.fail(run.build);
         return;
       }
       store.close(o.child, o.plan!.result);
@@ -284,17 +313,85 @@ export class Engine {
     if (timing.finishMs > 0) await sleep(timing.finishMs, undefined, { signal });
     if (isFinished(parent.state)) return;
 
-    const opts = parentOpts(parent.method as ParentMethod, store.request(parent));
-    const scratch = Boolean(opts.scratch);
     const owner = this.d.users.byId(parent.owner)?.name ?? String(parent.owner);
     if (scratch) for (const r of results) await files.moveToScratch(r.child.id, owner, r.plan.moveNames);
     const top = this.d.builderTopDir;
-    const first = results[0]?.plan.result;
-    const report = scratch
-      ? `Scratch image build results in: ${results.map((r) => `${top}/work/${taskRelPath(r.child.id)}`).join(', ')}`
-      : `image build results in: ${top}/packages/${String(first?.name)}/${String(first?.version)}/${String(first?.release)}/images`;
+    const build = run.build;
+    if (build) {
+      await this.completeBuild(parent, build, results);
+      // The tagBuild subtask: kojid waits for it before reporting.
+      const tag = store.create({
+        method: 'tagBuild',
+        arch: 'noarch',
+        label: 'tag',
+        owner: parent.owner,
+        parent: parent.id,
+        channel: 'default',
+        channelId: parent.channelId,
+        priority: parent.priority - 1,
+        request: [this.destTagOf(parent), build.id, false, null, true],
+      });
+      store.update(parent, { waiting: true });
+      store.update(tag, { awaited: true });
+      await sleep(Math.max(1, timing.finishMs / 2), undefined, { signal });
+      store.open(tag, hostId);
+      await sleep(Math.max(1, timing.finishMs / 2), undefined, { signal });
+      build.tags.add(this.destTagOf(parent));
+      store.close(tag, null);
+      store.update(tag, { awaited: false });
+    }
+    const report = build
+      ? `image build results in: ${top}/${files.buildRelPath(build)}/images`
+      : `Scratch image build results in: ${results.map((r) => `${top}/work/${taskRelPath(r.child.id)}`).join(', ')}`;
     store.update(parent, { waiting: false });
     store.close(parent, report);
+  }
+
+  /**
+   * host.initImageBuild for the parent: name and version from the subtasks' arglist; without an
+   * explicit release, getNextRelease's answer (written into the subtasks' arglists, as kojid
+   * passes the build's release on).
+   */
+  private initBuild(parent: TaskRecord, requests: XmlRpcValue[][], releaseGiven: boolean): BuildRecord {
+    const first = requests[0]!;
+    const name = String(first[0]);
+    const version = String(first[1]);
+    const release = releaseGiven ? String(first[2]) : this.d.builds.nextRelease(name, version);
+    for (const r of requests) r[2] = release;
+    const owner = this.d.users.byId(parent.owner);
+    return this.d.builds.init({ name, version, release, taskId: parent.id, ownerId: parent.owner, ownerName: owner?.name ?? String(parent.owner) });
+  }
+
+  /** host.completeImageBuild: the files into the build's folder, COMPLETE, a buildNotification. */
+  private async completeBuild(parent: TaskRecord, build: BuildRecord, results: Array<{ child: TaskRecord; plan: ChildPlan }>): Promise<void> {
+    const { store, files } = this.d;
+    const logsByArch = !['image', 'livecd', 'appliance'].includes(parent.method);
+    for (const r of results) {
+      const names = r.plan.result.files;
+      await files.moveToBuild(r.child.id, build, Array.isArray(names) ? names.map(String) : [], r.child.arch, logsByArch);
+    }
+    this.d.builds.complete(build);
+    const host = this.d.users.all().find((u) => u.usertype === 1);
+    const target = this.d.targets.all().find((t) => t.name === String(store.request(parent)[parent.method === 'kiwiBuild' ? 0 : 3]));
+    const note = store.create({
+      method: 'buildNotification',
+      arch: 'noarch',
+      owner: host?.id ?? parent.owner,
+      channel: 'default',
+      request: [[`${build.ownerName}@fedoraproject.org`], this.d.builds.info(build), target ? this.d.targets.info(target) : null, 'https://koji.fedoraproject.org/koji'],
+    });
+    // Some builder picks the notification up soon after; nothing waits for it.
+    setTimeout(() => {
+      if (note.state === TASK_STATES.FREE) store.open(note, this.d.hostId);
+      setTimeout(() => {
+        if (!isFinished(note.state)) store.close(note, null);
+      }, 20).unref();
+    }, 20).unref();
+  }
+
+  private destTagOf(parent: TaskRecord): number {
+    const targetName = String(this.d.store.request(parent)[parent.method === 'kiwiBuild' ? 0 : 3]);
+    return this.d.targets.get(targetName)?.destTagId ?? 0;
   }
 }
 

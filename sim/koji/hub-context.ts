@@ -2,9 +2,11 @@
 // that reproduce the hub's own checks (assertPerm, Python truthiness, int conversion).
 import { XmlRpcDouble, isStruct } from '../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
+import type { BuildStore } from './builds';
 import type { Engine } from './engine';
 import type { KojiFaults } from './fault-injection';
 import { actionNotAllowed, authError, parameterError, pythonError } from './koji-errors';
+import type { Random } from './prng';
 import type { BoundArgs, Signature } from './signature';
 import type { Targets } from './targets';
 import type { TaskFiles } from './task-files';
@@ -17,7 +19,10 @@ export interface HubDeps {
   users: Users;
   sessions: Sessions;
   store: TaskStore;
+  builds: BuildStore;
   engine: Engine;
+  /** Orders lists a real hub returns in no fixed order (getTaskChildren). */
+  shuffle: Random;
   targets: Targets;
   files: TaskFiles;
   faults: KojiFaults;

@@ -5,8 +5,10 @@ import { isStruct } from '../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
 import type { CallContext, HubDeps, MethodTable } from './hub-context';
 import { KojiFault, authError, genericError, kojiError, pseudoTraceback, pythonError } from './koji-errors';
+import { buildRecordMethods } from './methods-build-records';
 import { buildMethods } from './methods-builds';
 import { fileMethods, handleUpload } from './methods-files';
+import { infoMethods } from './methods-info';
 import { sessionMethods } from './methods-session';
 import { taskMethods } from './methods-tasks';
 import { bind, sig } from './signature';
@@ -34,20 +36,28 @@ export class Hub {
   constructor(
     readonly deps: HubDeps,
     private readonly log: (line: string) => void = () => {},
+    hostName = 'builder1',
   ) {
+    const api = () => [
+      ...Object.entries(this.methods).map(([name, m]) => ({ name, text: m.sig.text })),
+      { name: 'multiCall', text: 'calls' },
+      { name: 'system.multicall', text: 'calls' },
+    ];
     this.methods = {
       ...sessionMethods(deps),
       ...buildMethods(deps),
+      ...buildRecordMethods(deps),
       ...taskMethods(deps),
       ...fileMethods(deps),
+      ...infoMethods(deps, hostName, api),
       'system.listMethods': { sig: sig('RootExports.listMethods', ''), fn: () => Object.keys(this.methods).sort() },
       'system.methodSignature': { sig: sig('RootExports.methodSignature', 'method'), fn: () => 'signatures not supported' },
       'system.methodHelp': {
         sig: sig('RootExports.methodHelp', 'method'),
         fn: ({ args }) => {
+          // An unknown method's help is "" (the CLI's list-api then says "Unknown method").
           const m = this.methods[String(args.method)];
-          if (!m) throw genericError(`Invalid method: ${String(args.method)}`);
-          return `${String(args.method)}(${m.sig.text})`;
+          return m ? `${String(args.method)}(${m.sig.text})` : '';
         },
       },
     };

@@ -61,14 +61,20 @@ export interface KindOptions {
   kiwiFormats: (profile: string | null, type: string | null) => KiwiFormat[];
 }
 
-export type KiwiFormat = 'qcow2' | 'raw.xz' | 'vhdfixed.xz' | 'tar.gz' | 'vmdk' | 'iso';
+export type KiwiFormat = 'qcow2' | 'raw.xz' | 'vhdfixed.xz' | 'tar.gz' | 'vmdk' | 'iso' | 'vagrant.libvirt.box' | 'vagrant.virtualbox.box' | 'oci.tar.xz';
 
-/** Fedora's profiles (fedora-images.md): AmazonEC2 raw.xz, Azure vhdfixed.xz, GCE tar.gz, else qcow2. */
+/**
+ * Fedora's profiles (fedora-images.md): AmazonEC2 raw.xz, Azure vhdfixed.xz, GCE tar.gz, the
+ * Vagrant boxes per provider, container images as OCI archives, live media as ISOs, else qcow2.
+ */
 export function defaultKiwiFormats(profile: string | null, type: string | null): KiwiFormat[] {
   const p = `${profile ?? ''} ${type ?? ''}`;
   if (/AmazonEC2/i.test(p)) return ['raw.xz'];
   if (/Azure/i.test(p)) return ['vhdfixed.xz'];
   if (/GCE/i.test(p)) return ['tar.gz'];
+  if (/Vagrant-libvirt/i.test(p)) return ['vagrant.libvirt.box'];
+  if (/Vagrant-VirtualBox/i.test(p)) return ['vagrant.virtualbox.box'];
+  if (/Container|Toolbox|\boci\b/i.test(p)) return ['oci.tar.xz'];
   if (/Live|\biso\b/i.test(p)) return ['iso'];
   return ['qcow2'];
 }
@@ -107,10 +113,12 @@ function targetOrError(targets: Targets, name: string | null): TargetRecord | { 
   return t ?? { faultCode: FAULT_CODES.GenericError, faultString: `No such build target: ${name}` };
 }
 
+/** kojid's check of the requested arches against the build tag's ("Invalid arch for build tag"). */
 function archError(t: TargetRecord, arches: string[]): { faultCode: number; faultString: string } | undefined {
-  const bad = arches.filter((a) => !t.arches.includes(a));
+  if (t.arches.length === 0) return { faultCode: FAULT_CODES.BuildError, faultString: `No arches for tag ${t.buildTagName} [${t.buildTagId}]` };
+  const bad = arches.find((a) => !t.arches.includes(a));
+  if (bad !== undefined) return { faultCode: FAULT_CODES.BuildError, faultString: `Invalid arch for build tag: ${bad}` };
   if (arches.length === 0) return { faultCode: FAULT_CODES.BuildError, faultString: 'No arches to build' };
-  if (bad.length > 0) return { faultCode: FAULT_CODES.BuildError, faultString: `Arches not in the build tag ${t.buildTagName}: ${bad.join(', ')}` };
   return undefined;
 }
 
@@ -119,7 +127,9 @@ function planKiwiParent(request: XmlRpcValue[], targets: Targets, o: KindOptions
   const opts = struct(optsV);
   const t = targetOrError(targets, str(target));
   if ('faultCode' in t) return { children: [], files: [], error: t };
-  const arches = list(archesV);
+  // kiwi's builder: no arches asked for means every arch of the build tag.
+  const asked = list(archesV);
+  const arches = asked.length > 0 ? asked : [...t.arches];
   const optional = list(opts.optional_arches);
   const err = archError(t, arches);
   if (err) return { children: [], files: [], error: err };
@@ -209,7 +219,17 @@ interface Nvra {
   diskSeed: string;
 }
 
-const KIWI_EXT: Record<KiwiFormat, ImageFormat> = { qcow2: 'qcow2', 'raw.xz': 'raw.xz', 'vhdfixed.xz': 'vhdfixed.xz', 'tar.gz': 'tar.gz', vmdk: 'vmdk', iso: 'iso' };
+const KIWI_EXT: Record<KiwiFormat, ImageFormat> = {
+  qcow2: 'qcow2',
+  'raw.xz': 'raw.xz',
+  'vhdfixed.xz': 'vhdfixed.xz',
+  'tar.gz': 'tar.gz',
+  vmdk: 'vmdk',
+  iso: 'iso',
+  'vagrant.libvirt.box': 'vagrant.libvirt.box',
+  'vagrant.virtualbox.box': 'vagrant.virtualbox.box',
+  'oci.tar.xz': 'oci.tar.xz',
+};
 
 function planKiwiChild(taskId: number, request: XmlRpcValue[], n: Nvra, o: KindOptions): ChildPlan {
   const descPath = str(request[8]) ?? 'image.kiwi';

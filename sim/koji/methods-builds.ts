@@ -3,7 +3,7 @@
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
 import { assertPerm, submissionKey, toInt, truthy } from './hub-context';
 import type { CallContext, HubDeps, MethodTable } from './hub-context';
-import { actionNotAllowed, genericError, parameterError } from './koji-errors';
+import { actionNotAllowed, genericError, pythonError } from './koji-errors';
 import { sig } from './signature';
 import type { NewTask, TaskRecord } from './task-store';
 import { PRIO_DEFAULT } from './task-store';
@@ -27,6 +27,20 @@ function submit(d: HubDeps, ctx: CallContext, task: NewTask, hubMethod: string):
   return t.id;
 }
 
+/**
+ * koji.parse_arches(arches, to_list=True, strict=True, allow_none): a list is joined with spaces
+ * first (as the kiwi plugin does), then split on whitespace only; each arch must be
+ * [a-zA-Z0-9_-]. None is an empty list only where allowed.
+ */
+export function parseArches(v: XmlRpcValue, allowNone: boolean): string[] {
+  if (v === null && allowNone) return [];
+  const text = Array.isArray(v) ? v.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') : v;
+  if (typeof text !== 'string') throw pythonError('AttributeError', `'${v === null ? 'NoneType' : typeof v}' object has no attribute 'split'`);
+  const arches = text.split(/\s+/).filter(Boolean);
+  for (const a of arches) if (!/^[a-zA-Z0-9_-]*$/.test(a)) throw genericError('Architecture can be only [a-zA-Z0-9_-]');
+  return arches;
+}
+
 const KIWI_SIG =
   'target, arches, desc_url, desc_path, optional_arches=None, profile=None, scratch=False, priority=None, make_prep=False, repos=None, release=None, type=None, type_attr=None, result_bundle_name_format=None, use_buildroot_repo=True, version=None, repo_releasever=None';
 
@@ -40,12 +54,13 @@ export function buildMethods(d: HubDeps): MethodTable {
       fn: ({ args }, ctx) => {
         assertPerm(d, ctx, 'image');
         const target = d.targets.require(String(args.target));
-        const raw = args.arches;
-        const arches = (Array.isArray(raw) ? raw.map(String).join(' ') : typeof raw === 'string' ? raw : '').split(/\s+/).filter(Boolean);
-        if (arches.length === 0) throw parameterError('Arches are required');
+        // koji.parse_arches(strict=True): an empty list is fine (the builder then builds every
+        // arch of the build tag); a malformed arch is refused here, before any task exists.
+        const arches = parseArches(args.arches ?? null, false);
+        const optionalArches = parseArches(args.optional_arches ?? null, true);
         const priority = taskPriority(d, ctx, args.priority ?? null);
         const opts: Record<string, XmlRpcValue> = {};
-        for (const k of KIWI_OPTS) if (truthy(args[k])) opts[k] = args[k]!;
+        for (const k of KIWI_OPTS) if (truthy(args[k])) opts[k] = k === 'optional_arches' ? optionalArches : args[k]!;
         opts.use_buildroot_repo = args.use_buildroot_repo ?? true;
         return submit(
           d,

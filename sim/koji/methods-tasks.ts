@@ -37,7 +37,7 @@ export function taskMethods(d: HubDeps): MethodTable {
       fn: ({ args }) => {
         const id = toInt(args.task_id, 'task_id');
         if (truthy(args.strict) && !d.store.get(id)) throw noRows();
-        return d.store.children(id).map((c) => d.store.info(c, truthy(args.request)));
+        return shuffled(d.store.children(id), d.shuffle).map((c) => d.store.info(c, truthy(args.request)));
       },
     },
     getTaskDescendents: {
@@ -85,6 +85,16 @@ export function taskMethods(d: HubDeps): MethodTable {
       fn: ({ args }) => listTasks(d, isStruct(args.opts) ? args.opts : {}, isStruct(args.queryOpts) ? args.queryOpts : {}),
     },
   };
+}
+
+/** Fisher–Yates with the hub's seeded PRNG: the real query has no ORDER BY. */
+function shuffled<T>(items: readonly T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 const ID_FILTERS: Array<[string, (t: TaskRecord) => number | null]> = [

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeCall, encodeFault, encodeResponse, XmlRpcParseError } from '../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../clients/koji/xmlrpc';
 import { Artifacts } from './artifacts';
+import { BuildStore } from './builds';
 import { BusAnnouncer } from './bus-announcer';
 import { nowUs } from './clock';
 import { jsonSafe, serveControl } from './control-http';
@@ -50,6 +51,7 @@ export interface TaskSummary {
 export class KojiSim {
   readonly faults: KojiFaults;
   readonly store = new TaskStore();
+  readonly builds = new BuildStore();
   readonly users = new Users();
   readonly sessions: Sessions;
   readonly targets: Targets;
@@ -82,6 +84,7 @@ export class KojiSim {
     });
     this.engine = new Engine({
       store: this.store,
+      builds: this.builds,
       files: this.files,
       artifacts,
       targets: this.targets,
@@ -97,13 +100,16 @@ export class KojiSim {
       users: this.users,
       sessions: this.sessions,
       store: this.store,
+      builds: this.builds,
       engine: this.engine,
+      // getTaskChildren's order: a real hub's query has no ORDER BY.
+      shuffle: seededRandom(o.seed ^ 0xc41d),
       targets: this.targets,
       files: this.files,
       faults: this.faults,
       submissions: this.submissionCounts,
     };
-    this.hub = new Hub(deps, o.log);
+    this.hub = new Hub(deps, o.log, o.hostName);
     this.announcer = o.bus
       ? new BusAnnouncer(
           { store: this.store, users: this.users, hostName: o.hostName, baseUrl: () => this.baseUrl, topUrl: () => this.topUrl, log: o.log },

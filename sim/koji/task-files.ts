@@ -1,7 +1,9 @@
 // The KojiDir layout under the data directory: task output in work/tasks/<id % 10000>/<id>/,
 // scratch image results moved to scratch/<owner>/task_<id>/ with symlinks left behind in
-// work/ (what host.moveImageBuildToScratch does), user uploads under work/<dir>/.
-import { mkdir, readdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
+// work/ (what host.moveImageBuildToScratch does), a non-scratch build's files moved to
+// packages/<name>/<version>/<release>/images/ and its logs to data/logs/image/ beside it, again
+// with symlinks left in work/ (host.completeImageBuild), user uploads under work/<dir>/.
+import { access, mkdir, readdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 
@@ -20,7 +22,7 @@ export function taskRelPath(id: number): string {
 
 const seconds = (ns: bigint) => Number(ns) / 1e9;
 
-const PUBLISHED = ['work', 'scratch'];
+const PUBLISHED = ['work', 'scratch', 'packages'];
 
 export class TaskFiles {
   constructor(readonly root: string) {}
@@ -43,6 +45,7 @@ export class TaskFiles {
   async reset(): Promise<void> {
     await rm(this.workDir, { recursive: true, force: true });
     await rm(join(this.root, 'scratch'), { recursive: true, force: true });
+    await rm(join(this.root, 'packages'), { recursive: true, force: true });
     await mkdir(this.workDir, { recursive: true });
   }
 
@@ -99,9 +102,45 @@ export class TaskFiles {
     }
   }
 
+  /** koji.pathinfo.build: packages/<name>/<version>/<release> (DEFAULT volume). */
+  buildRelPath(b: { name: string; version: string; release: string }): string {
+    return `packages/${b.name}/${b.version}/${b.release}`;
+  }
+
+  /**
+   * importImageInternal: the result's files to <build>/images/, every *.log of the task to
+   * <build>/data/logs/image/ (under <arch>/ for kiwi and livemedia, or when the name is taken),
+   * each leaving a relative symlink in the task directory.
+   */
+  async moveToBuild(id: number, build: { name: string; version: string; release: string }, files: readonly string[], arch: string, logsByArch: boolean): Promise<void> {
+    const buildDir = join(this.root, this.buildRelPath(build));
+    const taskDir = this.taskDir(id);
+    const move = async (name: string, destDir: string) => {
+      const from = join(taskDir, name);
+      const to = join(destDir, name);
+      await mkdir(destDir, { recursive: true });
+      try {
+        await rename(from, to);
+      } catch {
+        return; // listed but never written
+      }
+      await symlink(relative(taskDir, to), from);
+    };
+    for (const f of new Set(files)) await move(f, join(buildDir, 'images'));
+    const logDir = join(buildDir, 'data', 'logs', 'image');
+    const logs = (await readdir(taskDir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.log')).map((e) => e.name);
+    for (const log of logs) {
+      const taken = await access(join(logDir, log)).then(
+        () => true,
+        () => false,
+      );
+      await move(log, logsByArch || taken ? join(logDir, arch) : logDir);
+    }
+  }
+
   /**
    * A path relative to the KojiDir (as under /kojifiles/) to a real file inside it, or undefined.
-   * Only work/ and scratch/ are published (the data directory also holds the image cache and the
+   * Only work/, scratch/ and packages/ are published (the data directory also holds the image cache and the
    * seeded users' secrets); "..", absolute paths and links that lead outside are refused.
    */
   async resolvePublic(rel: string): Promise<string | undefined> {

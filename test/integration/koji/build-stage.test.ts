@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKojiSim, type KojiSim } from '../../../sim/koji';
 import { KojiClient } from '../../../clients/koji';
@@ -21,7 +22,7 @@ import { readSecret } from '../../../config/secrets';
 import { releaseInput } from '../../../config/release-input';
 import { getConfig } from '../../../config';
 import { imageReleaseWorkflow } from '../../../workflows';
-import type { ImageReleaseInput } from '../../../domain/image-release';
+import type { BuiltImage, ImageReleaseInput } from '../../../domain/image-release';
 import { uniqueQueue, withWorkers } from '../../helpers/temporal';
 import { busPublisherOptions } from '../../../workers/clients-from-config';
 
@@ -149,6 +150,29 @@ describe('Koji build stage', () => {
       sim.faults.clear();
     }
     expect(sim.submissions({ owner: 'fedimg', method: 'kiwiBuild' })).toBe(before + 1);
+  });
+
+  it('completes a non-scratch (--no-scratch) release: tagBuild child, files moved to the build, children in any order', async () => {
+    const q = uniqueQueue('koji-nonscratch');
+    const result = await run(q, { ...input(q, 'Cloud-Base-Generic', '1.8'), scratch: false });
+    expect(result.status).toBe('completed');
+    expect(result.arches.map((a) => a.arch).sort()).toEqual(['aarch64', 'x86_64']);
+    const kids = sim.state().tasks.filter((t) => t.parent === result.kojiTaskId);
+    expect(kids.map((k) => k.method).sort()).toEqual(['createKiwiImage', 'createKiwiImage', 'tagBuild']);
+    const build = sim.builds.byNvr('Fedora-Cloud-Base-Generic', '44', '1.8');
+    expect(build).toMatchObject({ state: 1, taskId: result.kojiTaskId });
+    for (const a of result.arches) {
+      // Fetched through the task URL (a symlink into packages/…/images/ now), verified by kiwi's sum.
+      expect(a.source.sha256).toBe(sha256(join(sim.files.root, 'packages/Fedora-Cloud-Base-Generic/44/1.8/images', a.source.file)));
+      expect(a.destinations.downloads).toMatchObject({ ok: true });
+    }
+    // The build stage names the Koji build of each image.
+    const env = new MockActivityEnvironment();
+    const images: BuiltImage[] = await env.run(activities(q).getKojiBuildResult, { taskId: result.kojiTaskId!, family: input(q, 'Cloud-Base-Generic', '1.8').family });
+    expect(images.map((i) => [i.arch, i.kojiBuild])).toEqual([
+      ['x86_64', { id: build!.id, nvr: 'Fedora-Cloud-Base-Generic-44-1.8' }],
+      ['aarch64', { id: build!.id, nvr: 'Fedora-Cloud-Base-Generic-44-1.8' }],
+    ]);
   });
 
   it('fails fast with Koji’s message when the user lacks the image permission', async () => {

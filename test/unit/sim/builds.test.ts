@@ -47,7 +47,8 @@ async function finished(id: number): Promise<{ parent: Struct; children: Struct[
   await sim.waitForTask(id);
   const parent = (await value(sim.hubUrl, 'getTaskInfo', [id, kwargs({ request: true })], s)) as Struct;
   const children = (await value(sim.hubUrl, 'getTaskChildren', [id, kwargs({ request: true })], s)) as Struct[];
-  return { parent, children };
+  // A real hub lists children in no fixed order (and so does the simulator): by id here.
+  return { parent, children: [...children].sort((a, b) => Number(a.id) - Number(b.id)) };
 }
 
 /** The image and its kiwi checksum file agree, and the checksum file is kiwi's format. */

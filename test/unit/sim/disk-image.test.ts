@@ -74,12 +74,4 @@ describe('generated disk images', () => {
     expect(sha(other)).toBe(sha(await factory.get(content, 'raw')));
     expect(await factory.get({ ...content, seed: 'another' }, 'raw')).not.toBe(await factory.get(content, 'raw'));
   });
-
-  it('live media carry an ISO 9660 descriptor next to the GPT', async () => {
-    const iso = await factory.get({ ...content, iso: true, volumeId: 'Fedora-WS-Live' }, 'iso');
-    const out = execFileSync('blkid', ['-p', '-o', 'export', iso], { encoding: 'utf8' });
-    expect(out).toMatch(/^TYPE=iso9660$/m);
-    expect(out).toMatch(/^LABEL=FEDORA-WS-LIVE$/m);
-    expect(out).toMatch(/^PTTYPE=gpt$/m);
-  });
 });
