@@ -44,7 +44,7 @@ export function buildActivities(config: Config, where: { host: string; hostQueue
     ...createGlanceActivities({ client: glance, tag: config.openstack.tag, x86Firmware: config.openstack.x86Firmware, upload: config.openstack.upload }),
     ...createGlanceRetentionActivities({ client: glance, tag: config.openstack.tag }),
     ...createBusActivities({ publisher }),
-    ...createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot }),
+    ...createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot, latestParameters: config.aws.latestParameters }),
   };
   return {
     activities,
