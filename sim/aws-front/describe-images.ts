@@ -35,8 +35,10 @@ export function rewriteDescribeImages(xml: string, state: Ec2FrontState, view: D
     const at = state.deprecationTime(view.region, id);
     if (at && !item.includes('<deprecationTime>')) extra.push(`<deprecationTime>${at.toISOString()}</deprecationTime>`);
     if (!item.includes('<deregistrationProtection>')) extra.push(`<deregistrationProtection>${state.protectionText(view.region, id)}</deregistrationProtection>`);
-    // Element order does not matter to EC2's XML readers; right after the id is unambiguous.
-    kept.push(item.replace(`<imageId>${id}</imageId>`, `<imageId>${id}</imageId>${extra.join('')}`));
+    // At the item's end: element order does not matter to EC2's XML readers, and the rewrites
+    // of sim/fault-proxy/aws-rewrites.ts rely on moto's order right after the id.
+    const end = item.lastIndexOf('</item>');
+    kept.push(`${item.slice(0, end)}${extra.join('')}${item.slice(end)}`);
   }
   return `${xml.slice(0, open)}<imagesSet>${kept.join('')}</imagesSet>${xml.slice(close + '</imagesSet>'.length)}`;
 }
