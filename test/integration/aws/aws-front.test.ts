@@ -13,6 +13,7 @@ import {
   DisableImageBlockPublicAccessCommand,
   DisableImageDeregistrationProtectionCommand,
   EnableImageBlockPublicAccessCommand,
+  EnableImageDeregistrationProtectionCommand,
   GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
 } from '@aws-sdk/client-ec2';
@@ -21,8 +22,10 @@ import { createEc2Activities, type Ec2Activities } from '../../../activities/ec2
 import { deprecateImage, setImagePublic } from '../../../clients/aws/images';
 import { planRetention } from '../../../domain/ec2-retention';
 import { imagesCreatedDaysAgo } from '../../../sim/fault-proxy';
+import { ec2RetentionWorkflow } from '../../../workflows/ec2';
+import { uniqueQueue } from '../../helpers/temporal';
 import { MOTO_ACCOUNT, failureOf, inActivity, registerImage, startFrontWorld, type FrontWorld } from './front-helpers';
-import { uid } from './helpers';
+import { uid, withEc2Workers } from './helpers';
 
 let world: FrontWorld;
 let acts: Ec2Activities;
@@ -132,6 +135,43 @@ describe('deregistration protection of release AMIs', () => {
     await failureOf(inActivity(acts.ec2DeregisterImage, { region, imageId, snapshotIds: [] }));
     world.clock.advance(25 * 3_600_000);
     expect(await inActivity(acts.ec2DeregisterImage, { region, imageId, snapshotIds: [] })).toMatchObject({ deregistered: true });
+  });
+});
+
+describe('ec2RetentionWorkflow and protected images', () => {
+  it('keeps old protected images, listing them as kept with the reason, and never asks to deregister them', async () => {
+    const region = 'sa-east-1';
+    const ec2 = world.clients.ec2(region);
+    const nightly = { 'fedimg:managed': 'true', ImageKind: 'nightly' };
+    const { imageId: protectedNightly } = await registerImage(world.clients, region, `ret-prot-${uid()}`, nightly);
+    const { imageId: release } = await registerImage(world.clients, region, `ret-rel-${uid()}`, { 'fedimg:managed': 'true', ImageKind: 'release' });
+    const { imageId: plain } = await registerImage(world.clients, region, `ret-plain-${uid()}`, nightly);
+    for (const id of [protectedNightly, release, plain]) await setImagePublic(ec2, id, true);
+    for (const id of [protectedNightly, release]) await ec2.send(new EnableImageDeregistrationProtectionCommand({ ImageId: id, WithCooldown: true }));
+    const old = new Set([protectedNightly, release, plain]);
+    const aged = world.front.proxy.addRewrite(imagesCreatedDaysAgo(45, (id) => old.has(id)));
+    const seq = world.front.proxy.calls.at(-1)?.seq ?? 0;
+    const queue = uniqueQueue('ec2-ret-prot');
+    try {
+      const result = await withEc2Workers([{ taskQueue: queue, activities: acts }], (client) =>
+        client.workflow.execute(ec2RetentionWorkflow, {
+          taskQueue: queue,
+          workflowId: `ec2-ret-prot-${uid()}`,
+          args: [{ olderThanDays: 30, dryRun: false, regions: [region], retry: { initialIntervalMs: 200, maximumAttempts: 3 } }],
+        }),
+      );
+      expect(result.actions.map((a) => [a.imageId, a.outcome, a.completed])).toEqual([[plain, 'done', ['deprecate', 'make-private', 'deregister']]]);
+      expect(Object.fromEntries(result.kept.map((k) => [k.imageId, k.reason]))).toEqual({
+        [protectedNightly]: 'deregistration protection is on (enabled-with-cooldown)',
+        [release]: 'deregistration protection is on (enabled-with-cooldown); kind is release',
+      });
+      const removals = world.front.proxy.calls.filter((c) => c.seq > seq && c.action === 'DeregisterImage').map((c) => c.form?.get('ImageId'));
+      expect(removals).toEqual([plain]);
+      const left = (await ec2.send(new DescribeImagesCommand({ ImageIds: [protectedNightly, release] }))).Images ?? [];
+      expect(left.map((i) => [i.ImageId, i.Public])).toEqual(expect.arrayContaining([[protectedNightly, true], [release, true]]));
+    } finally {
+      aged.remove();
+    }
   });
 });
 
