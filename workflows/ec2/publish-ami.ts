@@ -3,7 +3,8 @@
 //   -> EBS snapshot from the raw file's non-zero blocks, on the host that staged it
 //   -> wait until the snapshot is completed (timers)
 //   -> RegisterImage in the source region, wait until available (timers)
-//   -> one child workflow per region (copy, wait, tag, public, deprecation), a few at a time.
+//   -> one child workflow per region (copy, wait, tag, public, deprecation or deregistration
+//      protection, the "latest" SSM parameter), a few at a time.
 // A region that fails does not fail the others; the result lists each region's AMI or error.
 // While failed regions remain, the workflow waits `retryWindowMs` for the retryRegions update,
 // which runs only those regions again. Re-running the whole workflow creates nothing twice:
