@@ -11,7 +11,9 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
   amiNameProblem,
   amiSettingsProblems,
+  DEFAULT_LATEST_PARAMETER_PREFIX,
   ec2ArchOf,
+  latestParameterName,
   resolveAmiSettings,
   volumeGiBFor,
   MAX_GP3_VOLUME_GIB,
@@ -19,24 +21,28 @@ import {
   type AmiSettings,
   type AmiSettingsOverride,
   type Ec2FedoraArch,
+  type ImageKind,
 } from '../domain/ec2';
 import { Ec2FailureType, failureTypeForReason } from '../domain/ec2-errors';
 import type { ManagedImage } from '../domain/ec2-retention';
 import type { AwsClients } from '../clients/aws/clients';
-import { Ec2InputError, Ec2ResourceStateError, classifyAwsError, describeAwsError, awsErrorCode, httpStatusOf } from '../clients/aws/errors';
+import { Ec2InputError, Ec2PublicSharingBlockedError, Ec2ResourceStateError, classifyAwsError, describeAwsError, awsErrorCode, httpStatusOf } from '../clients/aws/errors';
 import {
   copyImage,
   deprecateImage,
   deregisterImage,
   describeImage,
   findFailedImagesByName,
+  imageBlockPublicAccessState,
   listImagesByTags,
   listRegions,
+  protectFromDeregistration,
   registerImage,
   setImagePublic,
   tagResources,
   type ImageInfo,
 } from '../clients/aws/images';
+import { writeLatestParameter, type LatestParameterOutcome } from '../clients/aws/latest-parameter';
 import { fileSize } from '../clients/aws/raw-blocks';
 import { clientTokenFor, uploadSnapshot, type SnapshotUploadState, type UploadSnapshotResult } from '../clients/aws/snapshot-upload';
 import { deleteSnapshot, describeSnapshot, setSnapshotPublic } from '../clients/aws/snapshots';
@@ -57,6 +63,8 @@ export interface Ec2ActivityDeps {
   snapshot?: { parallelism?: number; maxVolumeGiB?: number };
   /** Heartbeat at least this often during an upload even when no block finishes (default 5 s). */
   heartbeatEveryMs?: number;
+  /** config.aws.latestParameters: the "latest image" SSM parameters (default on, under /fedora). */
+  latestParameters?: { enabled?: boolean; prefix?: string };
 }
 
 export interface Ec2PreflightInput {
@@ -139,6 +147,25 @@ export interface Ec2FinishInput extends Ec2ImageRef {
   makePublic: boolean;
   /** ISO time; unset: no deprecation. */
   deprecateAt?: string;
+  /** Deregistration protection with cooldown (release and RC images). Unset in runs recorded before it. */
+  protectFromDeregistration?: boolean;
+}
+
+export interface Ec2LatestParameterInput extends Ec2ImageRef {
+  family: string;
+  release: string;
+  arch: string;
+  kind: ImageKind;
+  /** Compose or build id, shown in the parameter's description. */
+  buildId: string;
+}
+
+export interface Ec2LatestParameterResult {
+  /** Unset when the parameters are turned off in config. */
+  name?: string;
+  outcome: LatestParameterOutcome | 'disabled';
+  /** The AMI the parameter named before. */
+  previous?: string;
 }
 
 export interface Ec2DeregisterResult {
@@ -297,10 +324,35 @@ export function createEc2Activities(deps: Ec2ActivityDeps) {
         const ec2 = clients.ec2(input.region);
         await tagResources(ec2, [input.imageId, ...input.snapshotIds], input.tags, signal);
         if (input.makePublic) {
+          // Asked first: ModifyImageAttribute would fail with an access error that reads like a
+          // missing permission; this names the setting and the way out.
+          if ((await imageBlockPublicAccessState(ec2, signal)) === 'block-new-sharing') throw new Ec2PublicSharingBlockedError(input.region);
           for (const s of input.snapshotIds) await setSnapshotPublic(ec2, s, true, signal);
           await setImagePublic(ec2, input.imageId, true, signal);
         }
         if (input.deprecateAt) await deprecateImage(ec2, input.imageId, input.deprecateAt, signal);
+        if (input.protectFromDeregistration) await protectFromDeregistration(ec2, input.imageId, signal);
+      });
+    },
+
+    /**
+     * Points the family/release/arch "latest" SSM parameter of the region at this image, unless it
+     * already names a newer one. Call only once the image is public: users resolve it directly.
+     */
+    async ec2PublishLatestParameter(input: Ec2LatestParameterInput): Promise<Ec2LatestParameterResult> {
+      if (deps.latestParameters?.enabled === false) return { outcome: 'disabled' };
+      return guard(async (signal) => {
+        const ec2 = clients.ec2(input.region);
+        const image = await describeImage(ec2, input.imageId, signal);
+        if (!image) throw Object.assign(new Error(`image ${input.imageId} is not visible in ${input.region} yet`), { name: 'InvalidAMIID.Unavailable', $metadata: { httpStatusCode: 400 } });
+        const name = latestParameterName(deps.latestParameters?.prefix ?? DEFAULT_LATEST_PARAMETER_PREFIX, input);
+        const out = await writeLatestParameter(
+          clients.ssm(input.region),
+          ec2,
+          { name, imageId: input.imageId, creationDate: image.creationDate, description: `${image.name} (${input.buildId})` },
+          signal,
+        );
+        return { name, ...out };
       });
     },
 
@@ -319,6 +371,7 @@ export function createEc2Activities(deps: Ec2ActivityDeps) {
           state: i.state,
           creationDate: i.creationDate,
           ...(i.deprecationTime ? { deprecationTime: i.deprecationTime } : {}),
+          ...(i.deregistrationProtection ? { deregistrationProtection: i.deregistrationProtection } : {}),
           public: i.public,
           snapshotIds: i.snapshotIds,
           tags: i.tags,
@@ -355,6 +408,9 @@ function toFailure(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('cancelled', [], err as Error);
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   if (err instanceof Ec2InputError) return ApplicationFailure.create({ message: err.message, type: failureTypeForReason(err.reason), nonRetryable: true });
+  if (err instanceof Ec2PublicSharingBlockedError) {
+    return ApplicationFailure.create({ message: err.message, type: Ec2FailureType.PublicSharingBlocked, nonRetryable: true, details: [{ region: err.region, setting: 'image block public access' }] });
+  }
   if (err instanceof Ec2ResourceStateError) {
     return ApplicationFailure.create({ message: err.message, type: Ec2FailureType.ResourceFailed, nonRetryable: true, details: [{ id: err.resourceId, state: err.state }] });
   }

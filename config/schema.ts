@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ARCHES } from '../domain/arches';
 import { DESTINATION_IDS, DESTINATIONS } from '../domain/destinations';
 import { scmUrlProblem } from '../domain/scm-url';
+import { DEFAULT_LATEST_PARAMETER_PREFIX, latestParameterPrefixProblem } from '../domain/ec2';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, for example 127.0.0.1:7233');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
@@ -107,6 +108,23 @@ export const awsSection = z
     nightlyDeprecateAfterDays: z.number().int().min(1).max(730).default(30),
     /** Attempts the AWS SDK makes per call (throttling, 5xx) before the activity retry policy. */
     sdkMaxAttempts: z.number().int().min(1).max(10).default(5),
+    /**
+     * SSM parameters (data type aws:ec2:image) naming the newest public AMI per family, release,
+     * arch and kind in each region: <prefix>/<family>/<release>/<arch>/<latest|nightly|weekly|rc>.
+     */
+    latestParameters: z
+      .object({
+        enabled: z.boolean().default(true),
+        prefix: z
+          .string()
+          .default(DEFAULT_LATEST_PARAMETER_PREFIX)
+          .superRefine((p, ctx) => {
+            const problem = latestParameterPrefixProblem(p);
+            if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; e.g. /fedora`, input: p });
+          }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((aws, ctx) => {

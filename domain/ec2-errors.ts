@@ -16,6 +16,8 @@ export const Ec2FailureType = {
   ResourceFailed: 'Ec2ResourceFailed',
   /** Waited longer than the poll policy allows. */
   WaitTimedOut: 'Ec2WaitTimedOut',
+  /** The region's "image block public access" forbids public images; the account owner must lift it. */
+  PublicSharingBlocked: 'Ec2PublicSharingBlocked',
   /** Throttling, 5xx, network, still-pending states: retried by the activity retry policy. */
   Transient: 'Ec2Transient',
 } as const;
@@ -33,6 +35,7 @@ export const EC2_NON_RETRYABLE: readonly string[] = [
   Ec2FailureType.Rejected,
   Ec2FailureType.ResourceFailed,
   Ec2FailureType.WaitTimedOut,
+  Ec2FailureType.PublicSharingBlocked,
 ];
 
 export function failureTypeForReason(reason: 'unsupported-arch' | 'bad-name' | 'unknown-region' | 'invalid-input' | 'snapshot-too-large' | 'source-missing'): Ec2FailureTypeName {

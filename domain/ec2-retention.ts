@@ -1,7 +1,8 @@
 // Which fedimg-managed images retention may act on, and what it does to each: deprecate, then
 // take away public access, then deregister and delete the snapshots. Only nightlies qualify;
-// release and RC images, images tagged protected, and anything not tagged managed are never
-// touched, whatever a listing returned.
+// release and RC images, images with deregistration protection (release and RC images get it when
+// published) or tagged protected, and anything not tagged managed are never touched, whatever a
+// listing returned; each appears in the plan's `kept` with the reason.
 import { MANAGED_TAG, PROTECTED_TAG } from './ec2';
 
 export interface ManagedImage {
@@ -13,6 +14,8 @@ export interface ManagedImage {
   creationDate: string;
   /** ISO time, when deprecation is set. */
   deprecationTime?: string;
+  /** EC2's DeregistrationProtection: disabled, enabled-with-cooldown, disabled-until <time>, … */
+  deregistrationProtection?: string;
   public: boolean;
   snapshotIds: string[];
   tags: Record<string, string>;
@@ -49,6 +52,9 @@ export interface RetentionPlan {
 export function protectionReason(img: ManagedImage): string | undefined {
   const t = img.tags;
   if (t[MANAGED_TAG] !== 'true') return 'not managed by fedimg';
+  // EC2 refuses to deregister it; say so rather than plan a removal that fails.
+  const dp = img.deregistrationProtection;
+  if (dp && dp !== 'disabled') return `deregistration protection is on (${dp})${t.ImageKind && t.ImageKind !== 'nightly' ? `; kind is ${t.ImageKind}` : ''}`;
   if (t[PROTECTED_TAG] === 'true' || t.Official === 'true' || t['fedimg:official'] === 'true') return 'tagged protected/official';
   if (t.ImageKind !== 'nightly') return `kind is ${t.ImageKind ?? 'unknown'}, only nightlies expire`;
   return undefined;

@@ -200,3 +200,35 @@ export const IMAGE_POLL: PollPolicy = { initialMs: 10_000, maxMs: 120_000, timeo
 export function pollDelayMs(attempt: number, p: Pick<PollPolicy, 'initialMs' | 'maxMs'>): number {
   return Math.min(p.maxMs, Math.round(p.initialMs * 1.5 ** Math.max(0, attempt)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// "Latest image" parameters (SSM Parameter Store, data type aws:ec2:image)
+
+/** Where the parameters live unless config.aws.latestParameters.prefix says otherwise. */
+export const DEFAULT_LATEST_PARAMETER_PREFIX = '/fedora';
+
+/** SSM's rule for a hierarchy: /a/b, letters, digits and _ . - ; AWS reserves the aws and ssm prefixes. */
+export function latestParameterPrefixProblem(prefix: string): string | undefined {
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix)) return `"${prefix}" is not an SSM parameter path such as /fedora (slash-separated letters, digits, _ . -, no trailing slash)`;
+  if (/^\/(aws|ssm)/i.test(prefix)) return `"${prefix}" starts with aws or ssm, which AWS reserves for its own parameters`;
+  return undefined;
+}
+
+/**
+ * Which pointer an image moves: releases (and respins of a release) move `latest`; the other
+ * kinds move their own, so a nightly never replaces the release users resolve by default.
+ */
+export function latestParameterLeaf(kind: ImageKind): string {
+  return kind === 'release' || kind === 'respin' ? 'latest' : kind;
+}
+
+/** `<prefix>/<family>/<release>/<arch>/<latest|nightly|weekly|rc>`, e.g. /fedora/Cloud-Base-AmazonEC2/44/x86_64/latest. */
+export function latestParameterName(prefix: string, p: { family: string; release: string; arch: string; kind: ImageKind }): string {
+  const clean = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${prefix}/${clean(p.family)}/${clean(p.release.toLowerCase())}/${clean(p.arch)}/${latestParameterLeaf(p.kind)}`;
+}
+
+/** Kinds whose AMIs get deregistration protection: the ones users build on for months. */
+export function protectsFromDeregistration(kind: ImageKind): boolean {
+  return kind === 'release' || kind === 'rc';
+}

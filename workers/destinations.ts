@@ -38,6 +38,6 @@ export const DESTINATION_WORKERS: Record<DestinationId, DestinationWorkerFactory
       maxAttempts: config.aws.sdkMaxAttempts,
       maxSockets: Math.max(64, 2 * config.aws.snapshot.parallelism),
     });
-    return { activities: createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot }), close: () => aws.destroy() };
+    return { activities: createEc2Activities({ clients: aws, images: config.aws.images, snapshot: config.aws.snapshot, latestParameters: config.aws.latestParameters }), close: () => aws.destroy() };
   },
 };

@@ -10,6 +10,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { EBSClient } from '@aws-sdk/client-ebs';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface AwsClientOptions {
   /** Endpoint override (moto, a fault proxy); unset means AWS itself. */
@@ -27,11 +28,13 @@ export interface AwsClients {
   ec2Once(region: string): EC2Client;
   ebs(region: string): EBSClient;
   ebsOnce(region: string): EBSClient;
+  /** Parameter Store, for the "latest image" parameters (every call there is safe to repeat). */
+  ssm(region: string): SSMClient;
   destroy(): void;
 }
 
 export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
-  const cache = new Map<string, EC2Client | EBSClient>();
+  const cache = new Map<string, EC2Client | EBSClient | SSMClient>();
   const maxSockets = opts.maxSockets ?? 64;
   const requestHandler = {
     requestTimeout: opts.requestTimeoutMs ?? 120_000,
@@ -45,7 +48,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     maxAttempts: once ? 1 : (opts.maxAttempts ?? 5),
     requestHandler,
   });
-  function get<T extends EC2Client | EBSClient>(key: string, make: () => T): T {
+  function get<T extends EC2Client | EBSClient | SSMClient>(key: string, make: () => T): T {
     let c = cache.get(key);
     if (!c) {
       c = make();
@@ -58,6 +61,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     ec2Once: (region) => get(`ec2-once:${region}`, () => new EC2Client(common(region, true))),
     ebs: (region) => get(`ebs:${region}`, () => new EBSClient(common(region, false))),
     ebsOnce: (region) => get(`ebs-once:${region}`, () => new EBSClient(common(region, true))),
+    ssm: (region) => get(`ssm:${region}`, () => new SSMClient(common(region, false))),
     destroy() {
       for (const c of cache.values()) c.destroy();
       cache.clear();

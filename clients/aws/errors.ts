@@ -96,6 +96,20 @@ export class Ec2ResourceStateError extends Error {
   }
 }
 
+/**
+ * The region's "image block public access" setting forbids public images. Final: only the
+ * account's owner can lift it (the message says how); retrying changes nothing.
+ */
+export class Ec2PublicSharingBlockedError extends Error {
+  override readonly name = 'Ec2PublicSharingBlockedError';
+  constructor(readonly region: string) {
+    super(
+      `region ${region} blocks public AMIs: the account's "image block public access" setting is block-new-sharing. ` +
+        `Turn it off with \`aws ec2 disable-image-block-public-access --region ${region}\` (it can take 10 minutes), then retry this region.`,
+    );
+  }
+}
+
 export function describeAwsError(err: unknown): string {
   const code = awsErrorCode(err);
   const status = httpStatusOf(err);

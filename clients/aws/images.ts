@@ -9,6 +9,8 @@ import {
   DescribeImagesCommand,
   DescribeRegionsCommand,
   EnableImageDeprecationCommand,
+  EnableImageDeregistrationProtectionCommand,
+  GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
   RegisterImageCommand,
   type EC2Client,
@@ -26,6 +28,8 @@ export interface ImageInfo {
   architecture: string | undefined;
   creationDate: string;
   deprecationTime: string | undefined;
+  /** disabled | enabled-with-cooldown | enabled-without-cooldown | disabled-until <time> */
+  deregistrationProtection: string | undefined;
   public: boolean;
   snapshotIds: string[];
   tags: Record<string, string>;
@@ -40,6 +44,7 @@ export function toImageInfo(img: Image): ImageInfo {
     architecture: img.Architecture,
     creationDate: img.CreationDate ?? '',
     deprecationTime: img.DeprecationTime,
+    deregistrationProtection: img.DeregistrationProtection,
     public: img.Public ?? false,
     snapshotIds: (img.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [])),
     tags: Object.fromEntries((img.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
@@ -153,6 +158,23 @@ export async function setImagePublic(ec2: EC2Client, imageId: string, makePublic
     new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: makePublic ? { Add: perm } : { Remove: perm } }),
     { abortSignal: signal },
   );
+}
+
+/**
+ * The account's image block public access state in the client's region: `block-new-sharing`
+ * (the default of accounts made since late 2023: no image can be made public) or `unblocked`.
+ */
+export async function imageBlockPublicAccessState(ec2: EC2Client, signal?: AbortSignal): Promise<string> {
+  const out = await ec2.send(new GetImageBlockPublicAccessStateCommand({}), { abortSignal: signal });
+  return out.ImageBlockPublicAccessState ?? 'unblocked';
+}
+
+/**
+ * Deregistration protection; with cooldown, the image stays protected for 24 h after someone
+ * turns protection off, so a mistaken clean-up has a day to be noticed. Enabling it twice is harmless.
+ */
+export async function protectFromDeregistration(ec2: EC2Client, imageId: string, signal?: AbortSignal): Promise<void> {
+  await ec2.send(new EnableImageDeregistrationProtectionCommand({ ImageId: imageId, WithCooldown: true }), { abortSignal: signal });
 }
 
 export async function tagResources(ec2: EC2Client, resourceIds: string[], tags: Record<string, string>, signal?: AbortSignal): Promise<void> {

@@ -215,7 +215,7 @@ export async function uploadSnapshot(opts: UploadSnapshotOptions): Promise<Uploa
         while (inflight.size >= opts.parallelism) await Promise.race(inflight);
         if (failure !== undefined) break;
         const { index, data } = block;
-        const p: Promise<void> = putBlock(ebs, id, index, data, signal)
+        const p: Promise<void> = putBlock(ebs, { snapshotId: id, index, data }, signal)
           .then(() => {
             progress.mark(index, true);
             blocksSent += 1;
@@ -238,10 +238,10 @@ export async function uploadSnapshot(opts: UploadSnapshotOptions): Promise<Uploa
     if (progress.low !== totalBlocks) throw new Error(`upload ended at block ${progress.low} of ${totalBlocks}`);
     changedBlocks = progress.state.dataBelow;
     opts.onProgress?.(snapshotState('completing', changedBlocks));
-    await completeSnapshot(ebsOnce, ec2, id, changedBlocks, resumedFrom !== 'none', signal);
+    await completeSnapshot({ ebsOnce, ec2 }, { snapshotId: id, changedBlocks, repeated: resumedFrom !== 'none' }, signal);
   } else {
     // An earlier attempt asked for completion; its answer may have been lost.
-    await completeSnapshot(ebsOnce, ec2, id, changedBlocks, true, signal);
+    await completeSnapshot({ ebsOnce, ec2 }, { snapshotId: id, changedBlocks, repeated: true }, signal);
   }
   await markDone(ec2, id, signal);
 
@@ -267,7 +267,7 @@ async function markDone(ec2: EC2Client, snapshotId: string, signal?: AbortSignal
   await ec2.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: UPLOAD_DONE_TAG, Value: 'true' }] }), { abortSignal: signal });
 }
 
-async function putBlock(ebs: EBSClient, snapshotId: string, index: number, data: Buffer, signal?: AbortSignal): Promise<void> {
+async function putBlock(ebs: EBSClient, { snapshotId, index, data }: { snapshotId: string; index: number; data: Buffer }, signal?: AbortSignal): Promise<void> {
   const checksum = createHash('sha256').update(data).digest('base64');
   await ebs.send(
     new PutSnapshotBlockCommand({
@@ -299,12 +299,10 @@ async function listBlocks(ebs: EBSClient, snapshotId: string, signal?: AbortSign
   }
 }
 
+/** `repeated`: CompleteSnapshot may have been sent before (a resumed upload, a lost answer). */
 async function completeSnapshot(
-  ebsOnce: EBSClient,
-  ec2: EC2Client,
-  snapshotId: string,
-  changedBlocks: number,
-  repeated: boolean,
+  { ebsOnce, ec2 }: { ebsOnce: EBSClient; ec2: EC2Client },
+  { snapshotId, changedBlocks, repeated }: { snapshotId: string; changedBlocks: number; repeated: boolean },
   signal?: AbortSignal,
 ): Promise<void> {
   try {

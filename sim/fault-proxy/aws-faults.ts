@@ -1,7 +1,7 @@
 // Error answers shaped like the real services' own, so the SDKs classify them as they would in
 // production (throttling, server error, client error).
 import { randomUUID } from 'node:crypto';
-import type { StatusFault } from './rules';
+import type { FaultRule, RequestMatcher, StatusFault } from './rules';
 
 /** EC2 (Query protocol) error, e.g. 503 RequestLimitExceeded, 400 IncorrectState. */
 export function ec2Error(code: string, status = 400, message = `injected ${code}`): StatusFault {
@@ -48,4 +48,12 @@ export function ec2Ok(action: string, inner = '<return>true</return>'): StatusFa
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+}
+
+/**
+ * The request reaches the service, which acts on it (a CopyImage makes its copy), but the
+ * answer is lost on the way back: the connection drops. Fires once, on the first match.
+ */
+export function answerLostOnce(action: string, match: Omit<RequestMatcher, 'action'> = {}): FaultRule {
+  return { name: `${action} answer lost once`, match: { ...match, action }, fault: { kind: 'reset', after: true }, times: 1 };
 }

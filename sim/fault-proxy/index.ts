@@ -3,9 +3,9 @@
 // request, response rewrites, per-action counters, streamed bodies.
 export { startFaultProxy, actions } from './proxy';
 export type { FaultProxy, FaultProxyOptions, CallRecord, ActionCounters, RuleHandle } from './proxy';
-export type { Fault, StatusFault, FaultRule, RequestMatcher, RewriteRule, ResponseDraft, RewriteContext, StringMatch } from './rules';
+export type { Answer, Fault, StatusFault, FaultRule, RequestMatcher, RewriteRule, ResponseDraft, RewriteContext, StringMatch } from './rules';
 export type { RequestInfo } from './request-info';
 export { seededRandom } from './prng';
-export { ec2Error, ec2Ok, s3SlowDown, ebsError, ebsThrottled, ebsInternal, plain500 } from './aws-faults';
+export { ec2Error, ec2Ok, s3SlowDown, ebsError, ebsThrottled, ebsInternal, plain500, answerLostOnce } from './aws-faults';
 export { imagesPendingFor, imagesPendingForMs, snapshotsPendingFor, ebsBlockSize, imagesCreatedDaysAgo } from './aws-rewrites';
 export { spreadFaults, kojiServerOffline, serviceUnavailable } from './spread';

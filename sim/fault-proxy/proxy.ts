@@ -132,8 +132,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const countIn = (chunk: Buffer) => (record.bytesIn += chunk.length);
 
     const armed = rules.find((r) => matches(r.rule.match, info) && r.shouldFire(random));
-    const fault = armed?.rule.fault;
-    if (armed && fault) {
+    let fault = armed?.rule.fault;
+    if (fault?.kind === 'respond') {
+      // A simulator's own answer is not a fault: it is recorded by name only.
+      const answer = fault.respond(info);
+      fault = answer ? { kind: 'status', status: answer.status, body: answer.body, ...(answer.headers ? { headers: answer.headers } : {}) } : undefined;
+      if (armed && answer) record.fault = armed.label;
+    } else if (armed && fault) {
       record.fault = armed.label;
       record.faultKind = fault.kind;
     }

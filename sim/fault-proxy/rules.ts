@@ -28,7 +28,19 @@ export type Fault =
   /** Drop the connection. `after: true` forwards first, so the server acted but the client never hears. */
   | { kind: 'reset'; after?: boolean }
   /** Hold the request this long, then forward it. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * Answer from the proxy's own state (a simulator of calls the upstream lacks): the answer
+   * `respond` returns, or, when it returns undefined, forward as if no rule had matched.
+   */
+  | { kind: 'respond'; respond: (req: RequestInfo) => Answer | undefined };
+
+/** A whole answer made by the proxy itself. */
+export interface Answer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
 
 export type StatusFault = Extract<Fault, { kind: 'status' }>;
 

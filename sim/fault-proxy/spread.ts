@@ -28,6 +28,7 @@ export function serviceUnavailable(): StatusFault {
 
 function describeFault(f: Fault): string {
   if (f.kind === 'delay') return `delay ${f.ms} ms`;
+  if (f.kind === 'respond') return 'answered by the proxy';
   const code = f.kind === 'status' ? /<Code>([^<]+)<\/Code>|"(\w+Exception)|faultCode<\/name>\s*<value><int>(\d+)/.exec(f.body ?? '') : null;
   const what = code ? ` ${code[1] ?? code[2] ?? `fault ${code[3]}`}` : '';
   const base = f.kind === 'reset' ? 'reset' : `${f.status}${what}`;

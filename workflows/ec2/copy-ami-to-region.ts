@@ -3,9 +3,14 @@
 // public and set the deprecation date (one activity: few round trips per region keep a 20-region
 // fan-out about as fast as one region). Each step is an idempotent activity, so a retried region
 // (same workflow id, run again) picks up whatever an earlier run left.
-import { proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Ec2Activities, ImageInfo } from '../../activities/ec2';
-import { IMAGE_POLL, type PollPolicy } from '../../domain/ec2';
+//
+// Release and RC images also get deregistration protection in that last activity (its input,
+// not its place in the history, changed). Once the image is public, the region's "latest image"
+// SSM parameter is pointed at it: a command added after runs were recorded, hence
+// patched(LATEST_PARAMETER_PATCH); histories recorded without it replay without it.
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Ec2Activities, Ec2LatestParameterResult, ImageInfo } from '../../activities/ec2';
+import { IMAGE_POLL, type ImageKind, type PollPolicy } from '../../domain/ec2';
 import { apiActivityOptions, resolvePoll, waitImageAvailable, type ActivityRetryInput } from './activity-options';
 import { ec2RegionProgressQuery, type CopyRegionProgress } from './definitions';
 
@@ -21,6 +26,10 @@ export interface CopyAmiToRegionInput {
   makePublic: boolean;
   /** ISO time; set for nightlies. */
   deprecateAt?: string;
+  /** Deregistration protection with cooldown (release and RC images). */
+  protectFromDeregistration?: boolean;
+  /** Which "latest image" parameter this image may move; unset: none (runs started before it). */
+  latestParameter?: { family: string; release: string; arch: string; kind: ImageKind; buildId: string };
   /** Identity of the image (its key); the activity derives CopyImage's ClientToken from it and the region. */
   clientToken: string;
   poll?: Partial<PollPolicy>;
@@ -35,7 +44,12 @@ export interface CopyAmiToRegionResult {
   snapshotIds: string[];
   /** False when an existing image was found (re-run) or this is the source region. */
   copied: boolean;
+  /** The SSM parameter step's outcome, when it ran. */
+  latestParameter?: Ec2LatestParameterResult;
 }
+
+/** Patch id: the ec2PublishLatestParameter activity after ec2FinishImage. */
+export const LATEST_PARAMETER_PATCH = 'ec2-latest-parameter-v1';
 
 export async function copyAmiToRegionWorkflow(input: CopyAmiToRegionInput): Promise<CopyAmiToRegionResult> {
   const act = proxyActivities<Ec2Activities>(apiActivityOptions(input.retry));
@@ -77,7 +91,13 @@ export async function copyAmiToRegionWorkflow(input: CopyAmiToRegionInput): Prom
     tags: input.tags,
     makePublic: input.makePublic,
     ...(input.deprecateAt ? { deprecateAt: input.deprecateAt } : {}),
+    ...(input.protectFromDeregistration ? { protectFromDeregistration: true } : {}),
   });
+  // Only a public image may be what users resolve as the latest.
+  let latestParameter: Ec2LatestParameterResult | undefined;
+  if (input.makePublic && input.latestParameter && patched(LATEST_PARAMETER_PATCH)) {
+    latestParameter = await act.ec2PublishLatestParameter({ region, imageId: amiId, ...input.latestParameter });
+  }
   progress.status = 'done';
-  return { region, amiId, snapshotId: snapshotIds[0] ?? '', snapshotIds, copied };
+  return { region, amiId, snapshotId: snapshotIds[0] ?? '', snapshotIds, copied, ...(latestParameter ? { latestParameter } : {}) };
 }

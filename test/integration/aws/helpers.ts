@@ -16,6 +16,7 @@ import { getConfig } from '../../../config';
 import { temporalTarget } from '../../../config/temporal-connection';
 import { createAwsClients, type AwsClients } from '../../../clients/aws/clients';
 import { EBS_BLOCK_SIZE } from '../../../domain/ec2';
+import { startAwsFront, type AwsFront } from '../../../sim/aws-front/front';
 import { testClient } from '../../helpers/temporal';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -24,6 +25,22 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
 
 export const MOTO = getConfig().aws.endpoint ?? 'http://127.0.0.1:14566';
+
+/**
+ * The stack's moto itself, one port above its AWS front (scripts/stack/services/moto.ts). Tests
+ * that publish put a front of their own (this checkout's sim/aws-front) on it, so they exercise
+ * the front they are checked out with, not whichever one the running stack was started with.
+ */
+export function stackMotoUrl(): string {
+  const u = new URL(MOTO);
+  u.port = String(Number(u.port) + 1);
+  return u.origin;
+}
+
+/** This checkout's AWS front over the stack's moto (see stackMotoUrl). */
+export function startTestFront(): Promise<AwsFront> {
+  return startAwsFront({ target: stackMotoUrl() });
+}
 export const REGIONS = getConfig().aws.regions;
 export const SOURCE_REGION = getConfig().aws.sourceRegion;
 

@@ -28,7 +28,6 @@ import { publishAmiWorkflow, type PublishAmiInput } from '../../../workflows/ec2
 import { ec2ProgressQuery, retryRegionsUpdate } from '../../../workflows/ec2/definitions';
 import { uniqueQueue } from '../../helpers/temporal';
 import {
-  MOTO,
   REGIONS,
   SOURCE_REGION,
   compareSnapshot,
@@ -37,13 +36,16 @@ import {
   makeSparseRaw,
   snapshotIsPublic,
   snapshotsTagged,
+  startTestFront,
   tagsOf,
   tempDir,
   uid,
   withEc2Workers,
 } from './helpers';
+import type { AwsFront } from '../../../sim/aws-front/front';
 
 const MiB = 1024 * 1024;
+let front: AwsFront;
 let proxy: FaultProxy;
 let clients: AwsClients;
 const tmp = tempDir('fedimg-ami-');
@@ -51,8 +53,9 @@ let raw: string;
 let dataBlocks: number[];
 
 beforeAll(async () => {
+  front = await startTestFront();
   proxy = await startFaultProxy({
-    target: MOTO,
+    target: front.url,
     // moto has no EnableImageDeprecation: answer it as EC2 does, and count the calls.
     rules: [{ name: 'stub EnableImageDeprecation', match: { action: 'EnableImageDeprecation' }, fault: ec2Ok('EnableImageDeprecation') }],
     // moto's images and snapshots are ready at once; make the workflow's timers do some waiting.
@@ -70,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   clients.destroy();
   await proxy.close();
+  await front.close();
   tmp.remove();
 });
 
