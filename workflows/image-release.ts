@@ -98,6 +98,7 @@ async function announcedBuild(input: ImageReleaseInput, progress: ProgressTracke
     koji_state: build.status === 'built' ? 'CLOSED' : 'CANCELED',
     arches: input.family.arches,
     files: build.status === 'built' ? build.images.map((i) => ({ arch: i.arch, name: i.file, size: i.size, ...(i.sha256 ? { sha256: i.sha256 } : {}) })) : [],
+    ...(build.status === 'built' && build.kojiBuild ? { koji_build: { id: build.kojiBuild.id, nvr: build.kojiBuild.nvr } } : {}),
   });
   return build;
 }

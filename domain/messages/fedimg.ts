@@ -41,6 +41,10 @@ export const buildFinishedV1Body = z
       )
       .describe('The image files the build produced, per arch; empty when it failed.'),
     error: z.string().optional().describe("Koji's fault string when the task failed."),
+    koji_build: z
+      .object({ id: z.number().int().positive(), nvr: z.string().min(1) })
+      .optional()
+      .describe('The Koji build a non-scratch task made (scratch builds have none).'),
   })
   .describe('An image build task in Koji has finished.');
 

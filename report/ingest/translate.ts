@@ -15,7 +15,8 @@ export function fromBuildFinished(b: BuildFinishedV1): CatalogueChange[] {
   return b.arches.map((arch) => ({
     type: 'image',
     image: keyOf(b, arch),
-    facts: { ...facts(b), kojiTaskId: b.koji_task_id, buildId: b.compose_id, status },
+    // A non-scratch build is known by its NVR; a scratch build has only the compose-style id.
+    facts: { ...facts(b), kojiTaskId: b.koji_task_id, buildId: b.koji_build?.nvr ?? b.compose_id, status },
     note:
       b.koji_state === 'CLOSED'
         ? `Built in Koji (task ${b.koji_task_id})`
