@@ -18,13 +18,24 @@ export function releaseVersion(release: string): string {
   return release === 'rawhide' ? 'Rawhide' : release;
 }
 
-export function compactDate(d: Date): string {
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
+/**
+ * YYYYMMDD of `d` as a calendar in `timeZone` (an IANA name) shows it. A schedule at 23:30 in
+ * New York runs at 04:30 UTC the next day; its build is named after the day it is in New York.
+ * Intl is pure (no I/O, same answer for the same instant and tz data), so this is safe in workflows.
+ */
+export function compactDate(d: Date, timeZone = 'UTC'): string {
+  if (timeZone === 'UTC') return d.toISOString().slice(0, 10).replace(/-/g, '');
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year').padStart(4, '0')}${part('month')}${part('day')}`;
 }
 
-/** Nightly and weekly names from the scheduled time; rc/respin names come from the operator. */
-export function scheduledBuildName(kind: 'nightly' | 'weekly', release: string, scheduledAt: Date): BuildName {
-  const day = compactDate(scheduledAt);
+/**
+ * Nightly and weekly names from the scheduled time, dated in the schedule's time zone (default
+ * UTC); rc/respin names come from the operator.
+ */
+export function scheduledBuildName(kind: 'nightly' | 'weekly', release: string, scheduledAt: Date, timeZone = 'UTC'): BuildName {
+  const day = compactDate(scheduledAt, timeZone);
   return { version: releaseVersion(release), label: kind === 'nightly' ? `${day}.n.0` : `${day}.weekly` };
 }
 

@@ -12,6 +12,11 @@ import { imageReleaseWorkflow } from './image-release';
 export interface ScheduledReleaseInput {
   template: Omit<ImageReleaseInput, 'name' | 'kind'>;
   kind: 'nightly' | 'weekly';
+  /**
+   * The schedule's IANA time zone: the build is named after the slot's date there. Schedules
+   * synced before it was passed leave it out and keep the UTC date they had.
+   */
+  timezone?: string;
 }
 
 export interface ScheduledReleaseResult {
@@ -21,13 +26,24 @@ export interface ScheduledReleaseResult {
   started: boolean;
 }
 
-export async function scheduledReleaseWorkflow({ template, kind }: ScheduledReleaseInput): Promise<ScheduledReleaseResult> {
+export async function scheduledReleaseWorkflow({ template, kind, timezone }: ScheduledReleaseInput): Promise<ScheduledReleaseResult> {
   const info = workflowInfo();
   const slot = info.typedSearchAttributes.get(TemporalScheduledStartTime);
   if (!slot) {
     throw ApplicationFailure.nonRetryable('scheduledReleaseWorkflow runs from a Schedule only: use `build` for a manual release', 'NotScheduled');
   }
-  const name = scheduledBuildName(kind, template.release, slot);
+  // Recorded histories carry no zone and replay with the UTC date they ran with.
+  let name: BuildName;
+  try {
+    name = scheduledBuildName(kind, template.release, slot, timezone ?? 'UTC');
+  } catch (err) {
+    // Intl's RangeError would fail the workflow task over and over; `schedules sync` refuses such
+    // a zone, so only a schedule made by hand gets here.
+    throw ApplicationFailure.nonRetryable(
+      `timezone ${JSON.stringify(timezone)} is not an IANA time zone (${(err as Error).message}); give one such as "UTC" or "Europe/Prague"`,
+      'InvalidScheduleInput',
+    );
+  }
   const workflowId = imageWorkflowId(template.family.name, template.release, name);
   try {
     await startChild(imageReleaseWorkflow, {

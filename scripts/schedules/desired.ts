@@ -170,7 +170,8 @@ export function desiredSchedules(config: Config, owner: string = DEFAULT_OWNER):
           workflowType: 'scheduledReleaseWorkflow',
           workflowId: `sched/${scheduleId}`,
           taskQueue,
-          args: [{ template, kind: s.kind }],
+          // The zone goes along so the run names the build after the slot's date there.
+          args: [{ template, kind: s.kind, timezone: s.timezone }],
           typedSearchAttributes: [
             { key: FedoraRelease, value: s.release },
             { key: ImageFamily, value: family.name },

@@ -36,8 +36,29 @@ export function parseRange(h: string | undefined, size: number): [number, number
   return [start, end];
 }
 
-export async function serveFile(req: IncomingMessage, res: ServerResponse, rel: string, files: TaskFiles, faults: KojiFaults): Promise<void> {
+/** One request to the file server, as tests read it back (KojiSim.fileRequests). */
+export interface FileRequest {
+  method: string;
+  path: string;
+  /** The Range header as sent, if any. */
+  range: string | undefined;
+  /** The status answered (0 until the head is written). */
+  status: number;
+  /** Body bytes written to the connection so far. */
+  bytesSent: number;
+}
+
+export async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rel: string,
+  files: TaskFiles,
+  faults: KojiFaults,
+  onRequest?: (r: FileRequest) => void,
+): Promise<void> {
   const path = `/kojifiles/${rel}`;
+  const rec: FileRequest = { method: req.method ?? 'GET', path, range: req.headers.range, status: 0, bytesSent: 0 };
+  onRequest?.(rec);
   const fq = { target: 'files' as const, path };
   const delay = faults.check('delay', fq);
   if (delay) await sleep(delay.ms);
@@ -86,7 +107,8 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, rel: 
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
   headers['Content-Length'] = length;
   const reset = faults.check('reset', fq);
-  res.writeHead(range ? 206 : 200, headers);
+  rec.status = range ? 206 : 200;
+  res.writeHead(rec.status, headers);
   if (req.method === 'HEAD') {
     if (reset) req.socket.destroy();
     else res.end();
@@ -95,13 +117,14 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, rel: 
   if (reset) {
     const k = Math.min(reset.afterBytes ?? 0, length);
     await sendThenDrop(req, res, real, start, k);
+    rec.bytesSent = k;
     return;
   }
   if (length === 0) {
     res.end();
     return;
   }
-  await sendRange(res, real, start, length);
+  await sendRange(res, real, start, length, rec);
 }
 
 const CHUNK = 1 << 20;
@@ -112,7 +135,7 @@ const CHUNK = 1 << 20;
  * per read, and the simulator spent a quarter of its CPU in the page faults and garbage
  * collections that followed; on a small machine that CPU is taken from the client under test.
  */
-async function sendRange(res: ServerResponse, path: string, start: number, length: number): Promise<void> {
+async function sendRange(res: ServerResponse, path: string, start: number, length: number, rec: FileRequest): Promise<void> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
@@ -131,6 +154,7 @@ async function sendRange(res: ServerResponse, path: string, start: number, lengt
       // Awaited on the next turn; until then a failure must not count as unhandled.
       inflight.catch(() => {});
       sent += bytesRead;
+      rec.bytesSent = sent;
     }
     await inflight;
     res.end();

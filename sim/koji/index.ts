@@ -13,6 +13,7 @@ export function startKojiSim(options: KojiSimOptions): Promise<KojiSim> {
 
 export { KojiSim } from './server';
 export type { TaskSummary } from './server';
+export type { FileRequest } from './file-server';
 export type { KojiSimOptions, SimUser } from './options';
 export { BusAnnouncer, TASK_STATE_CHANGE_TOPIC, TASK_STATE_CHANGE_SCHEMA, TASK_STATE_CHANGE_PACKAGE } from './bus-announcer';
 export type { KojiBusOptions } from './bus-announcer';

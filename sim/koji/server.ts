@@ -17,7 +17,7 @@ import { DiskImageFactory } from './disk-image';
 import { Engine } from './engine';
 import type { Timing } from './engine';
 import { KojiFaults } from './fault-injection';
-import { serveFile } from './file-server';
+import { serveFile, type FileRequest } from './file-server';
 import { Hub } from './hub';
 import { KOJI_VERSION } from './hub-context';
 import type { HubDeps } from './hub-context';
@@ -63,6 +63,8 @@ export class KojiSim {
   readonly adminPassword: string;
   /** Present when options.bus is set: announces scratch parents' state changes. */
   readonly announcer: BusAnnouncer | undefined;
+  /** Requests to /kojifiles/ in arrival order, the newest 10,000+ (tests check resumed downloads). */
+  readonly fileRequests: FileRequest[] = [];
   private readonly server: Server;
   private readonly submissionCounts = new Map<string, number>();
   private baseUrl = '';
@@ -261,7 +263,10 @@ export class KojiSim {
       } catch {
         rel = '\0';
       }
-      return serveFile(req, res, rel, this.files, this.faults);
+      return serveFile(req, res, rel, this.files, this.faults, (r) => {
+        // Bounded for the stack's long-running simulator: the newest 10,000 to 20,000 are kept.
+        if (this.fileRequests.push(r) > 20_000) this.fileRequests.splice(0, 10_000);
+      });
     }
     if (u.pathname.startsWith('/sim/')) return serveControl(req, res, u.pathname, u.searchParams, body, this);
     res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': 10 });

@@ -2,8 +2,9 @@
 // checks one: the family is built once in Koji (a hub simulator of the test's own, kiwi, whose
 // builds take well under a second; the stack's one builds with realistic timing), fetched from
 // the trusted URL, converted, and published to a download directory, five EC2 regions (moto
-// behind aws-front) and Debian's Glance; every result is announced, signed, on RabbitMQ and the
-// stack's catalogue lists it. The release is started with the operator's own command (`fedimg
+// behind aws-front) and Debian's Glance; every result is announced, signed, on RabbitMQ and a
+// catalogue lists it (the catalogue service's own code, fed from the broker under the tests' topic
+// prefix: the stack's catalogue, which the demo shows, consumes only the shipped prefix). The release is started with the operator's own command (`fedimg
 // build`), and then run a second time under the same build name: nothing new may appear anywhere.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,17 +16,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config';
 import { readSecret } from '../../config/secrets';
 import { createAwsClients } from '../../clients/aws/clients';
-import { verifyMessage, type ReceivedMessage } from '../../clients/bus';
+import { loadTrustedKeys, verifyMessage, type ReceivedMessage } from '../../clients/bus';
 import { KojiClient } from '../../clients/koji';
 import { type GlanceClient } from '../../clients/openstack';
 import { planBuild } from '../../scripts/cli/build-request';
 import { run as cli } from '../../scripts/cli/program';
 import { connectTemporal } from '../../scripts/cli/temporal';
+import { createCatalogue, type Catalogue } from '../../report/service';
 import type { ImageReleaseResult } from '../../workflows/image-release';
 import type { ArchResult, DestinationOutcome } from '../../workflows/arch-pipeline';
 import type { PublishAmiResult } from '../../workflows/ec2';
 import type { GlanceImageState } from '../../activities/glance';
-import { bodyOf, startBusTap, type BusTap } from '../helpers/bus-tap';
+import { bodyOf, deleteQueue, startBusTap, type BusTap } from '../helpers/bus-tap';
 import { startFastKoji, type FastKoji } from '../helpers/fast-koji';
 import { releaseConfig } from '../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../helpers/release-worker';
@@ -52,6 +54,9 @@ let worker: RunningReleaseWorker;
 let tap: BusTap;
 let glance: GlanceClient;
 let aws: ReturnType<typeof createAwsClients>;
+let catalogue: Catalogue;
+let catalogueUrl: string;
+const catalogueQueue = `e2e-catalogue-${tag}`;
 
 /** What the first run left, for the second run to be compared with. */
 let first: {
@@ -80,6 +85,22 @@ beforeAll(async () => {
   glance = openstackClientsFromConfig(config.openstack, readSecret).glance;
   // Bound before anything is published: every message of the release lands here too.
   tap = await startBusTap(config.bus, `${config.bus.topicPrefix}.#`);
+  catalogue = await createCatalogue({
+    database: { type: 'sqlite', path: join(dir, 'catalogue.sqlite') },
+    publicUrl: 'http://127.0.0.1:18088',
+    logger: false,
+    ingest: {
+      connection: { url: config.bus.url },
+      exchange: config.bus.exchange,
+      queue: catalogueQueue,
+      topicPrefix: config.bus.topicPrefix,
+      trustedKeys: loadTrustedKeys(config.bus.trustedKeys),
+      glanceRegion: config.openstack.region,
+      prefetch: config.catalogue.prefetch,
+    },
+  });
+  await catalogue.ingest?.ready;
+  catalogueUrl = await catalogue.listen('127.0.0.1', 0);
   worker = await startReleaseWorker(config, `e2e-${tag}`);
 });
 
@@ -91,6 +112,8 @@ afterAll(async () => {
     .catch(() => undefined);
   await worker?.stop();
   await tap?.stop();
+  await catalogue?.close();
+  await deleteQueue(config.bus, catalogueQueue).catch(() => undefined);
   for (const arch of ARCHES) for (const img of (await glance?.findImages({ name: stem(arch) }).catch(() => [])) ?? []) await glance.deleteImage(img.id);
   await koji?.sim.close();
   aws?.destroy();
@@ -197,7 +220,7 @@ interface CatalogueImage {
 }
 
 async function catalogueImages(): Promise<CatalogueImage[]> {
-  const res = await fetch(`${config.catalogue.publicUrl}/api/v1/images?family=${encodeURIComponent(FAMILY)}&release=44`);
+  const res = await fetch(`${catalogueUrl}/api/v1/images?family=${encodeURIComponent(FAMILY)}&release=44`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { images: CatalogueImage[] }).images;
 }
@@ -205,7 +228,7 @@ async function catalogueImages(): Promise<CatalogueImage[]> {
 async function catalogueEventCounts(ids: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const id of ids) {
-    const res = await fetch(`${config.catalogue.publicUrl}/api/v1/images/${encodeURIComponent(id)}/history`);
+    const res = await fetch(`${catalogueUrl}/api/v1/images/${encodeURIComponent(id)}/history`);
     expect(res.status, id).toBe(200);
     out.set(id, ((await res.json()) as { events: unknown[] }).events.length);
   }
@@ -213,7 +236,7 @@ async function catalogueEventCounts(ids: string[]): Promise<Map<string, number>>
 }
 
 async function duplicatesCounted(): Promise<number> {
-  const text = await (await fetch(`${config.catalogue.publicUrl}/metrics`)).text();
+  const text = await (await fetch(`${catalogueUrl}/metrics`)).text();
   const m = /^catalogue_messages_total\{outcome="duplicate"\} (\d+)/m.exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -350,7 +373,7 @@ describe('an image release, end to end on the local stack', () => {
     expect(complete.outcome).toBe('published');
     expect(complete.destinations.map((x) => x.status)).toEqual(Array(6).fill('published'));
 
-    // The catalogue (the stack's, fed from its own queue) lists both arches with every destination.
+    // The catalogue (fed from its own queue) lists both arches with every destination.
     const listed = await waitFor(
       'the catalogue to list both arches as complete',
       async () => {

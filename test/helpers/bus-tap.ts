@@ -53,3 +53,13 @@ export async function startBusTap(bus: Config['bus'], pattern: string): Promise<
     },
   };
 }
+
+/** Removes a queue a test declared (a catalogue's own, say), with whatever it still holds. */
+export async function deleteQueue(bus: Config['bus'], queue: string): Promise<void> {
+  const conn: ChannelModel = await openConnection(busConnectionOptions(bus));
+  try {
+    await (await conn.createChannel()).deleteQueue(queue);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}

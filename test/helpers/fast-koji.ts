@@ -13,7 +13,11 @@ export interface FastKoji {
   password: string;
 }
 
-export async function startFastKoji(dir: string, opts: { user?: string; imageSizeBytes?: number; timing?: Partial<Timing> | 'fast' } = {}): Promise<FastKoji> {
+export async function startFastKoji(
+  dir: string,
+  /** autoRun false: builds stay FREE until the test calls sim.advance() (or cancels them). */
+  opts: { user?: string; imageSizeBytes?: number; timing?: Partial<Timing> | 'fast'; autoRun?: boolean } = {},
+): Promise<FastKoji> {
   const user = opts.user ?? 'fedimg';
   const password = randomBytes(12).toString('hex');
   mkdirSync(dir, { recursive: true });
@@ -24,6 +28,7 @@ export async function startFastKoji(dir: string, opts: { user?: string; imageSiz
     users: [{ name: user, password, perms: ['image', 'livecd', 'appliance'] }],
     timing: opts.timing ?? 'fast',
     imageSizeBytes: opts.imageSizeBytes ?? 64 * 1024 * 1024,
+    ...(opts.autoRun === undefined ? {} : { autoRun: opts.autoRun }),
   });
   return { sim, user, passwordFile, password };
 }

@@ -25,7 +25,10 @@ export interface ReleaseConfigOptions {
   /** Default: the shipped aws.regions (five on the local stack). */
   regions?: string[];
   awsEndpoint?: string;
-  /** Default: the shipped prefix (the stack's catalogue ingests it). */
+  /**
+   * Default: the test run's own (FEDIMG__BUS__TOPIC_PREFIX, set by the integration tests' global
+   * setup, which the stack's catalogue does not consume), else the shipped one.
+   */
   topicPrefix?: string;
   kojiQueue?: string;
   workerMetricsAddress?: string;
@@ -44,6 +47,7 @@ export function releaseConfig(o: ReleaseConfigOptions): ReleaseConfig {
   if (!shipped || shipped.koji.kind !== 'kiwi') throw new Error('the shipped config has no kiwi family to copy');
   const downloadsDir = join(o.dir, 'downloads');
   const stagingDir = join(o.dir, 'staging');
+  const topicPrefix = o.topicPrefix ?? process.env.FEDIMG__BUS__TOPIC_PREFIX;
   const overrides = {
     temporal: {
       taskQueues: { orchestration: `${o.queuePrefix}-${o.tag}`, files: `${o.queuePrefix}-files-${o.tag}` },
@@ -64,7 +68,7 @@ export function releaseConfig(o: ReleaseConfigOptions): ReleaseConfig {
     },
     downloads: { type: 'directory', root: downloadsDir },
     bus: {
-      ...(o.topicPrefix ? { topicPrefix: o.topicPrefix, kojiTopicPrefix: o.topicPrefix } : {}),
+      ...(topicPrefix ? { topicPrefix, kojiTopicPrefix: topicPrefix } : {}),
       ...(o.kojiQueue ? { kojiQueue: o.kojiQueue } : {}),
     },
     staging: { dir: stagingDir },

@@ -174,7 +174,7 @@ async function scheduledEc2Release(): Promise<void> {
       if (i === 0) {
         if (!started.started) throw new Error('the first trigger started no release');
         // The release must finish before the second trigger, which then finds its id taken.
-        await record(client, started.imageWorkflowId, 'scheduled-nightly-ec2-published', { children: true });
+        await record(client, started.imageWorkflowId, 'scheduled-nightly-ec2-latest-parameter', { children: true });
       } else if (started.started) throw new Error('the second trigger of the slot started another release');
     }
     await record(client, runs[0] as string, 'nightly-started');

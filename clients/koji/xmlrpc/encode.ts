@@ -15,6 +15,10 @@ const I8_MIN = -(2n ** 63n);
 // Characters XML 1.0 cannot carry at all (Python would write them and the hub would answer 400).
 // eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+// A UTF-16 surrogate without its other half (a string cut between the two): no Unicode character
+// at all, so XML cannot carry it either. Encoding to UTF-8 would silently turn it into U+FFFD.
+// With the `u` flag a well-formed pair is one code point and never matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_.:]*$/;
 
 /** `<?xml version='1.0'?>\n<methodCall>\n<methodName>m</methodName>\n<params>\n…</params>\n</methodCall>\n` */
@@ -59,6 +63,13 @@ function encodeParams(params: XmlRpcValue[]): string {
 /** xml.sax.saxutils.escape as xmlrpc.client uses it: only &, < and > (quotes stay). */
 function escape(s: string): string {
   if (NOT_XML_CHAR.test(s)) throw new XmlRpcEncodeError(`string holds a character XML cannot carry: ${JSON.stringify(s.slice(0, 80))}`);
+  const lone = LONE_SURROGATE.exec(s);
+  if (lone) {
+    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    throw new XmlRpcEncodeError(
+      `string holds a lone UTF-16 surrogate (U+${unit} at index ${lone.index}), a character XML cannot carry: ${JSON.stringify(s.slice(0, 80))}`,
+    );
+  }
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -12,6 +12,11 @@ import { commandExists, startDetached, stopRecorded } from '../process';
 import type { StackService } from '../service';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/**
+ * The namespace the integration tests run in (test/setup/stack.ts points them at it), so the
+ * demo's namespace and its UI list show only the demo's workflows and schedules.
+ */
+export const TEST_NAMESPACE = 'fedimg-test';
 
 export function temporalBinary(): string {
   if (process.env.TEMPORAL_CLI_PATH) return process.env.TEMPORAL_CLI_PATH;
@@ -48,7 +53,9 @@ export function temporalService(config: Config): StackService {
         '--ip', host, '--port', String(port),
         '--ui-ip', ui.hostname, '--ui-port', ui.port,
         '--db-filename', join(STACK_DIR, 'temporal.sqlite'),
+        // Both get the search attributes below (the dev server registers them per namespace).
         '--namespace', config.temporal.namespace,
+        ...(config.temporal.namespace === TEST_NAMESPACE ? [] : ['--namespace', TEST_NAMESPACE]),
         '--log-level', 'warn',
         ...attrs,
       ]);

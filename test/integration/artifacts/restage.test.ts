@@ -19,7 +19,7 @@ import type { BuiltImage } from '../../../domain/image-release';
 import { startKojiSim, type KojiSim } from '../../../sim/koji';
 import { progressQuery } from '../../../workflows/signals';
 import { smallImageSpec, writeDiskImage } from '../../unit/images/disk-image';
-import { makeTmp, mountTmpfs, mustSh, removeTmp } from '../../unit/images/helpers';
+import { makeTmp, mountTmpfs, mustSh, noTmpfs, removeTmp } from '../../unit/images/helpers';
 import { DOWNLOAD_LAYOUT, releaseInput, startCluster, type ArchResult, type Cluster, type TestHost } from './hosts';
 
 const TASK = 424242;
@@ -135,7 +135,7 @@ describe('an arch staged again on another host', () => {
 
   it('staging disk full during the conversion: final on that host, its files removed, converted and published on another', async (ctx) => {
     const small = await smallDisk('staging-full-a');
-    if (!small) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (!small) return noTmpfs(ctx);
     const downloads = dir('dl-full');
     const c = (cluster = await startCluster({ topUrl: sim.topUrl, downloadsRoot: downloads }));
     const aStaged = stagedOnce();
@@ -171,7 +171,7 @@ describe('an arch staged again on another host', () => {
 
   it('every host full: the arch fails with NoStagingHost, naming each host and the disk problem', async (ctx) => {
     const disks = [await smallDisk('staging-all-1'), await smallDisk('staging-all-2'), await smallDisk('staging-all-3')];
-    if (disks.some((d) => d === undefined)) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (disks.some((d) => d === undefined)) return noTmpfs(ctx);
     const c = (cluster = await startCluster({ topUrl: sim.topUrl, downloadsRoot: dir('dl-all') }));
     // Each host joins once the one before it has staged the image, so each stages it in turn.
     const hosts: TestHost[] = [];

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { finishSignal, STAND_IN_KOJI_TASK } from '../../fixtures/workflows/cli';
 import { cli, cliConfig, count, eventually, family, runTag, terminateAll, testClient, withFixtureWorker } from './helpers';
+import { TEST_NAMESPACE } from '../../../scripts/stack/services/temporal';
 
 const tag = runTag();
 const famA = `CliRel-${tag}-Generic`;
@@ -31,7 +32,8 @@ describe('fedimg build, status, list, cancel', () => {
       const first = await cli(config, args);
       expect(first.code).toBe(0);
       expect(first.json).toMatchObject({ workflowId: `image/${famA}/44/44-1.1`, state: 'started', started: true, arches: ['x86_64', 'aarch64'], scratch: true });
-      expect(first.json.uiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`image/${famA}/44/44-1.1`)}`);
+      // The link names the namespace the workflow is in (the tests' own, test/setup/stack.ts).
+      expect(first.json.uiUrl).toBe(`http://127.0.0.1:8233/namespaces/${TEST_NAMESPACE}/workflows/${encodeURIComponent(`image/${famA}/44/44-1.1`)}`);
 
       const second = await cli(config, args);
       expect(second.code).toBe(0);

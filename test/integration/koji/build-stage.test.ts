@@ -3,7 +3,7 @@
 // simulator's file server into a staging dir and verified.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -199,15 +199,42 @@ describe('Koji build stage', () => {
     }
   });
 
-  it('resumes a download cut off mid-file and still verifies it', async () => {
+  it('resumes a download cut off mid-file with Range requests and still verifies it', async () => {
     const q = uniqueQueue('koji-cut');
-    sim.faults.set({ reset: { next: 2, target: 'files', afterBytes: 3 * 1024 * 1024, pathIncludes: '.x86_64.' } });
+    // The simulator's image here is about 3 MiB: cut it twice, well before its end.
+    const cut = 512 * 1024;
+    const slack = 256 * 1024;
+    const seenBefore = sim.fileRequests.length;
+    sim.faults.set({ reset: { next: 2, target: 'files', afterBytes: cut, pathIncludes: '.x86_64.' } });
+    let result: Awaited<ReturnType<typeof run>>;
     try {
-      const result = await run(q, input(q, 'Cloud-Base-Generic', '1.6'));
+      result = await run(q, input(q, 'Cloud-Base-Generic', '1.6'));
       expect(result.status).toBe('completed');
     } finally {
       sim.faults.clear();
     }
+    // What the file server saw for the x86_64 image: the first GET cut after 512 KiB, the second
+    // too, each time resumed with `Range: bytes=N-` where the last left off, never from 0 again.
+    const x86 = result.arches.find((a) => a.arch === 'x86_64')!;
+    const child = sim.state().tasks.find((t) => t.parent === result.kojiTaskId && t.label === 'x86_64')!;
+    const size = statSync(join(sim.taskDir(child.id), x86.source.file)).size;
+    expect(size, 'the image must be larger than the two cuts for this test to mean anything').toBeGreaterThan(3 * cut);
+    const gets = sim.fileRequests.slice(seenBefore).filter((r) => r.method === 'GET' && r.path.endsWith(`/${x86.source.file}`));
+    const starts = gets.map((r) => (r.range === undefined ? 0 : Number(/^bytes=(\d+)-$/.exec(r.range)?.[1] ?? NaN)));
+    expect(gets.length).toBeGreaterThanOrEqual(3);
+    expect(starts[0]).toBe(0);
+    expect(gets.slice(0, 2).map((r) => r.bytesSent)).toEqual([cut, cut]);
+    for (let i = 1; i < gets.length; i++) {
+      expect(gets[i]!.range, `request ${i + 1}: a resume`).toMatch(/^bytes=\d+-$/);
+      // Resumed where the bytes sent before ended (less any tail the cut lost), not from the start.
+      expect(starts[i]!).toBeGreaterThan(starts[i - 1]! + gets[i - 1]!.bytesSent - slack);
+      expect(starts[i]!).toBeLessThanOrEqual(starts[i - 1]! + gets[i - 1]!.bytesSent);
+    }
+    // About one file's worth fetched in all, not the file again after each cut.
+    const total = gets.reduce((n, r) => n + r.bytesSent, 0);
+    expect(total).toBeGreaterThanOrEqual(size);
+    expect(total).toBeLessThan(size + 2 * slack);
+    expect(gets.at(-1)!.status).toBe(206);
   });
 
   it('refuses a tampered image: nothing downstream runs', async () => {

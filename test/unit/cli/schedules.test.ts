@@ -95,6 +95,8 @@ describe('desired schedules', () => {
     });
     const [arg] = d!.action.args;
     expect(arg.kind).toBe('nightly');
+    // The run dates the build name in the schedule's zone (scheduledReleaseWorkflow).
+    expect(arg.timezone).toBe('UTC');
     expect(arg.template).toMatchObject({ release: 'rawhide', family: { name: 'Cloud-Base-Generic' }, scratch: true });
     expect(arg.template).not.toHaveProperty('name');
     expect(arg.template).not.toHaveProperty('kind');
@@ -134,7 +136,8 @@ describe('schedule diff', () => {
       c.families[0]!.schedules[0]!.cron = '0 5 * * *';
       c.families[0]!.schedules[0]!.timezone = 'Europe/Prague';
     });
-    expect(diffSchedule(changedCron!, described(w)).changed).toEqual(['spec.calendars', 'spec.timezone']);
+    // The zone is in the spec and, for the build's name, in the starter's input.
+    expect(diffSchedule(changedCron!, described(w)).changed).toEqual(['spec.calendars', 'spec.timezone', 'action.args']);
 
     const [changedTemplate] = desiredOf((c) => {
       c.koji.poll.maxSeconds = 600;

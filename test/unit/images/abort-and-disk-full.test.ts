@@ -7,7 +7,7 @@ import { prepareArtifacts } from '../../../clients/images/artifacts';
 import type { ArtifactProgress, PrepareArtifactsOptions } from '../../../clients/images/artifacts';
 import { DiskFullError } from '../../../clients/images/errors';
 import { smallImageSpec, writeDiskImage } from './disk-image';
-import { childProcesses, isAlive, makeTmp, mountTmpfs, mustSh, removeTmp } from './helpers';
+import { childProcesses, isAlive, makeTmp, mountTmpfs, mustSh, noTmpfs, removeTmp } from './helpers';
 import type { ChildProc } from './helpers';
 
 const MiB = 1 << 20;
@@ -134,7 +134,7 @@ describe('disk full (a small tmpfs as the staging area)', () => {
   }
 
   it('while writing the raw: DiskFullError, nothing left', async (ctx) => {
-    if (!unmount) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (!unmount) return noTmpfs(ctx);
     const { err, outDir } = await fill('a', ['qcow2', 'raw.tar.xz'], 4 * MiB);
     expect(err).toBeInstanceOf(DiskFullError);
     expect((err as Error).message).toMatch(/^No space left on the staging file system at .* while writing the raw image/);
@@ -143,7 +143,7 @@ describe('disk full (a small tmpfs as the staging area)', () => {
   });
 
   it('while qemu-img and xz write their outputs: DiskFullError, the finished raw is removed too', async (ctx) => {
-    if (!unmount) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (!unmount) return noTmpfs(ctx);
     const { err, outDir } = await fill('b', ['qcow2', 'raw.tar.xz'], 0);
     expect(err).toBeInstanceOf(DiskFullError);
     expect((err as Error).message).toContain('No space left');

@@ -81,11 +81,38 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+let lastMountProblem = '';
+
 /** Mount a small tmpfs (needs root); undefined where that is not allowed. */
 export async function mountTmpfs(dir: string, size: string): Promise<(() => Promise<void>) | undefined> {
   const r = await sh('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  if (r.code !== 0) return undefined;
+  if (r.code !== 0) {
+    lastMountProblem = `mount -t tmpfs -o size=${size} tmpfs ${dir} exited ${r.code}: ${r.stderr.trim() || '(no message)'}`;
+    return undefined;
+  }
   return async () => {
     await sh('umount', [dir]);
   };
+}
+
+/** True when the CI variable says this is a CI run (CI=true, CI=1; not unset, empty, false or 0). */
+export function underCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.CI ?? '').trim().toLowerCase();
+  return v !== '' && v !== 'false' && v !== '0';
+}
+
+/**
+ * What a disk-full test does when no tmpfs could be mounted: skip on a developer's machine (not
+ * root), but fail under CI, which runs as root: there a skip would hide that the disk-full
+ * behaviour went untested.
+ */
+export function noTmpfs(ctx: { skip(note?: string): never }): never {
+  const reason = 'cannot mount a tmpfs here (needs root)';
+  if (underCi()) {
+    throw new Error(
+      `${reason}, and CI=${process.env.CI ?? ''} says this is CI, where the disk-full tests must run, not skip: ` +
+        `run the tests as root on a machine that allows mount -t tmpfs (${lastMountProblem || 'no mount was tried'})`,
+    );
+  }
+  return ctx.skip(reason);
 }

@@ -205,6 +205,17 @@ describe('encoding as CPython xmlrpc.client does', () => {
     expect(() => encodeCall('bad name<', [])).toThrow(XmlRpcEncodeError);
   });
 
+  it('refuses a lone UTF-16 surrogate instead of sending U+FFFD; a whole pair is one character and goes through', () => {
+    const cut = 'Fedora 🚀'.slice(0, -1); // the rocket's high surrogate, its low half cut off
+    expect(() => encodeCall('echo', [cut])).toThrow(/lone UTF-16 surrogate \(U\+D83D at index 7\)/);
+    expect(() => encodeCall('echo', ['\uDE80 low half first'])).toThrow(/lone UTF-16 surrogate \(U\+DE80 at index 0\)/);
+    expect(() => encodeResponse({ [`name${cut}`]: 1 })).toThrow(XmlRpcEncodeError);
+    expect(() => encodeResponse([['deep', cut]])).toThrow(XmlRpcEncodeError);
+    const whole = encodeCall('echo', ['Fedora 🚀']);
+    expect(whole).toContain('<value><string>Fedora 🚀</string></value>');
+    expect(decodeCall(whole).params).toEqual(['Fedora 🚀']);
+  });
+
   it('kwargs keeps the order, appends __starstar, drops undefined, keeps null', () => {
     expect(Object.entries(kwargs({ b: 1, a: null, c: undefined }))).toEqual([
       ['b', 1],

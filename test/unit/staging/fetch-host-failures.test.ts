@@ -12,7 +12,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchActivities, type StagedImage } from '../../../activities/fetch';
 import type { BuiltImage } from '../../../domain/image-release';
-import { makeTmp, mountTmpfs, removeTmp } from '../images/helpers';
+import { makeTmp, mountTmpfs, noTmpfs, removeTmp } from '../images/helpers';
 import { failureOf } from '../../helpers/failure-of';
 
 const KiB = 1024;
@@ -55,7 +55,7 @@ const acts = (stagingDir: string, hostId = 'full-host') =>
 
 describe('stageImage on a host that cannot hold the image', () => {
   it('no room before the download: DiskFullError, final here, naming the host; nothing left', async (ctx) => {
-    if (!unmount) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (!unmount) return noTmpfs(ctx);
     const big = { ...image, size: 4 << 20, sha256: undefined, file: 'too-big.raw' };
     const f = await failureOf(env().run(acts(mnt).stageImage, { imageKey: 'wf/no-room', image: big }));
     expect(f.type).toBe('DiskFullError');
@@ -67,7 +67,7 @@ describe('stageImage on a host that cannot hold the image', () => {
   });
 
   it('the disk fills up mid-way: DiskFullError, final here; the partial file is removed', async (ctx) => {
-    if (!unmount) return ctx.skip('cannot mount a tmpfs here (needs root)');
+    if (!unmount) return noTmpfs(ctx);
     const filler = join(mnt, 'someone-else.bin');
     let release: () => void = () => undefined;
     releaseSecondHalf = new Promise((r) => (release = r));
