@@ -13,13 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig, type Config } from '../../../config';
 import { KojiClient, TaskState } from '../../../clients/koji';
 import { KojiTaskId } from '../../../domain/search-attributes';
-import { run as cli } from '../../../scripts/cli/program';
-import { connectTemporal } from '../../../scripts/cli/temporal';
 import type { ImageReleaseResult } from '../../../workflows/image-release';
 import { bodyOf, startBusTap, type BusTap } from '../../helpers/bus-tap';
 import { startFastKoji, type FastKoji } from '../../helpers/fast-koji';
 import { releaseConfig } from '../../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../../helpers/release-worker';
+import { cli } from '../cli/helpers';
 
 const tag = randomUUID().slice(0, 8);
 const KIWI = `Held-Generic-${tag}`;
@@ -65,18 +64,8 @@ afterAll(async () => {
 });
 
 async function fedimg(args: string[]): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await cli([...args, '--json'], {
-    config: () => config,
-    connect: connectTemporal,
-    io: { out: (s) => void out.push(s), err: (s) => void err.push(s), isTTY: false },
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    watchIntervalMs: 500,
-    user: 'koji-cancel-test',
-  });
-  return { code, json: out.length > 0 ? (JSON.parse(out.join('')) as Record<string, unknown>) : {}, err: err.join('') };
+  const r = await cli(config, [...args, '--json'], { watchIntervalMs: 500, user: 'koji-cancel-test' });
+  return { code: r.code, json: (r.json ?? {}) as Record<string, unknown>, err: r.err };
 }
 
 async function build(args: string[]): Promise<string> {

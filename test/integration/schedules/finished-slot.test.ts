@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../config';
-import { run as cli } from '../../../scripts/cli/program';
-import { connectTemporal } from '../../../scripts/cli/temporal';
 import type { ImageReleaseResult } from '../../../workflows/image-release';
 import type { ScheduledReleaseResult } from '../../../workflows/scheduled-release';
 import { startFastKoji, type FastKoji } from '../../helpers/fast-koji';
 import { releaseConfig } from '../../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../../helpers/release-worker';
+import { cli } from '../cli/helpers';
 
 const tag = randomUUID().slice(0, 8);
 const FAMILY = `Sched-Generic-${tag}`;
@@ -65,18 +64,8 @@ afterAll(async () => {
 });
 
 async function fedimg(args: string[], cfg: Config = config): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await cli([...args, '--json'], {
-    config: () => cfg,
-    connect: connectTemporal,
-    io: { out: (s) => void out.push(s), err: (s) => void err.push(s), isTTY: false },
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    watchIntervalMs: 500,
-    user: 'finished-slot-test',
-  });
-  return { code, json: out.length > 0 ? (JSON.parse(out.join('')) as Record<string, unknown>) : {}, err: err.join('') };
+  const r = await cli(cfg, [...args, '--json'], { watchIntervalMs: 500, user: 'finished-slot-test' });
+  return { code: r.code, json: (r.json ?? {}) as Record<string, unknown>, err: r.err };
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {

@@ -1,18 +1,9 @@
 // The mirror's catalogue part: one entry per mirrored file.
 import type { CatalogueDestination } from '../../../../report/ingest/destinations/types';
-import { facts, keyOf } from '../../../../report/ingest/identity';
+import { facts, keyOf, type Identity } from '../../../../report/ingest/identity';
 import type { ImageKey } from '../../../../report/model';
 
-interface MirrorBody {
-  family: string;
-  subvariant: string;
-  release: number;
-  version: string;
-  compose_id: string;
-  build_kind: 'nightly' | 'weekly' | 'rc' | 'respin';
-  architecture: string;
-  files: Array<{ name: string; sha256: string }>;
-}
+type MirrorBody = Identity & { architecture: string; files: Array<{ name: string; sha256: string }> };
 
 export const mirrorCatalogue: CatalogueDestination = {
   messages: {
