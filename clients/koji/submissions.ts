@@ -72,6 +72,11 @@ export interface LiveImageOpts {
   [k: string]: XmlRpcValue | undefined;
 }
 
+/** Methods of the top-level tasks the pipeline's submissions make (kiwiBuild, buildImageOz ->
+ *  image, buildImage -> livecd / appliance / livemedia); the hub adds others beside them
+ *  (buildNotification, tagBuild) that are not builds. */
+export const IMAGE_BUILD_TASK_METHODS = ['kiwiBuild', 'image', 'livecd', 'appliance', 'livemedia'] as const;
+
 export type LiveImageType = 'livecd' | 'appliance' | 'livemedia';
 
 /** What findExistingTask looks for: the task method and the request as the hub stores it. */

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Client } from '@temporalio/client';
 import { messageIdFor, routingKeyFor } from '../../clients/bus';
+import { IMAGE_BUILD_TASK_METHODS } from '../../clients/koji/submissions';
 import type { Config } from '../../config';
 import { readSecret } from '../../config/secrets';
 import { composeId, imageStem, type BuildName } from '../../domain/build-names';
@@ -106,9 +107,12 @@ async function simTasks(config: Config): Promise<SimTask[]> {
   return ((await res.json()) as { tasks: SimTask[] }).tasks;
 }
 
-/** Top-level build tasks whose request names this release's label. */
+/** Top-level image build tasks whose request names this release's label. Not the hub's own
+ *  follow-ups of a non-scratch build (buildNotification, which names the build too). */
 function tasksOf(tasks: SimTask[], r: ChaosRelease): SimTask[] {
-  return tasks.filter((t) => t.parent === null && JSON.stringify(t.request).includes(`"${r.name.label}"`));
+  return tasks.filter(
+    (t) => t.parent === null && (IMAGE_BUILD_TASK_METHODS as readonly string[]).includes(t.method) && JSON.stringify(t.request).includes(`"${r.name.label}"`),
+  );
 }
 
 async function kojiTaskIds(inp: InvariantInputs): Promise<Map<string, number>> {
