@@ -161,13 +161,11 @@ async function onStagedHost(job: StagedJob): Promise<Omit<ArchResult, 'stagedOn'
 
     progress.archStage(image.arch, 'publishing');
     const ctx: PublishContext = { ...job, artifacts };
-    const outcomes: Record<string, DestinationOutcome> = {};
-    // Started in registry order (the order recorded histories hold), then awaited together.
-    await Promise.all(
-      destinationsFor(input.family.destinations).map(async (destination) => {
-        outcomes[destination.id] = await publishTo(destination, ctx);
-      }),
-    );
+    // Started in registry order (the order recorded histories hold), then awaited together;
+    // reported in that order too, not in the order they finished.
+    const destinations = destinationsFor(input.family.destinations);
+    const settled = await Promise.all(destinations.map((destination) => publishTo(destination, ctx)));
+    const outcomes: Record<string, DestinationOutcome> = Object.fromEntries(destinations.map((d, i) => [d.id, settled[i] as DestinationOutcome]));
     progress.archStage(image.arch, 'published');
     return {
       arch: image.arch,
