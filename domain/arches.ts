@@ -3,10 +3,6 @@
 export const ARCHES = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'riscv64'] as const;
 export type Arch = (typeof ARCHES)[number];
 
-export function isArch(value: unknown): value is Arch {
-  return typeof value === 'string' && (ARCHES as readonly string[]).includes(value);
-}
-
 /** Position in ARCHES (unknown names last), for sorting lists the way people expect them. */
 export function archOrder(arch: string): number {
   const i = (ARCHES as readonly string[]).indexOf(arch);

@@ -82,10 +82,3 @@ export const CATALOGUE_DESTINATION_TYPES = DESTINATION_IDS.map((id) => DESTINATI
 export function destinationOfCatalogueType(catalogueType: string): DestinationId | undefined {
   return DESTINATION_IDS.find((id) => DESTINATIONS[id].catalogueType === catalogueType);
 }
-
-/** Why `id` cannot take an image of `type` for `arch`, or undefined when it can. */
-export function destinationRefuses(spec: DestinationSpec, type: ImageTypeId, arch: string): string | undefined {
-  if (!spec.accepts.includes(type)) return `${spec.title} does not take a ${type} (it takes ${spec.accepts.join(', ')})`;
-  if (spec.arches && !(spec.arches as readonly string[]).includes(arch)) return `${spec.title} runs only ${spec.arches.join(' and ')}`;
-  return undefined;
-}

@@ -5,8 +5,9 @@
 // build request (config/release-input.ts), the schedules and the release workflow's first step
 // (domain/release-input-check.ts) all use these, so the three never disagree.
 import { IMAGE_KINDS, LABEL_PATTERN, type ImageKind } from './build-names';
-import { amiName, amiNameProblem, ec2ArchOf, EC2_ARCH_OF, REGION_RE } from './ec2';
+import { amiName, amiNameProblem, ec2ArchOf, REGION_RE } from './ec2';
 import { ARCHES, type Arch } from './arches';
+import { DESTINATIONS, isDestinationId, type DestinationSpec } from './destinations';
 import type { Destination } from './image-release';
 import { scmUrlExample, scmUrlProblem, type ScmSubject } from './scm-url';
 
@@ -101,8 +102,8 @@ export interface FamilyArches {
 }
 
 /**
- * Arches a build may restrict itself to: Fedora arches the family builds, and for a family that
- * publishes to EC2 only those EC2 runs. `configField` names the family's arches in the config,
+ * Arches a build may restrict itself to: Fedora arches the family builds, and for each of the
+ * family's destinations that runs only some arches (domain/destinations.ts `arches`), only those. `configField` names the family's arches in the config,
  * for the fix that needs a config change.
  */
 export function archProblems(requested: readonly string[] | undefined, family: FamilyArches, field: string, configField: string): FieldProblem[] {
@@ -116,15 +117,17 @@ export function archProblems(requested: readonly string[] | undefined, family: F
       out.push({ field, message: `family ${family.name} does not build ${a}`, fix: `choose from its arches (${family.arches.join(', ')}) or add ${a} to ${configField}` });
     }
   }
-  if (out.length === 0 && family.destinations.includes('ec2')) {
-    const notEc2 = [...new Set(arches)].filter((a) => ec2ArchOf(a) === undefined);
-    if (notEc2.length > 0) {
-      out.push({
-        field: restricting ? field : configField,
-        message: `family ${family.name} publishes to EC2, which runs only ${Object.keys(EC2_ARCH_OF).join(' and ')}, but the build would include ${notEc2.join(', ')}`,
-        fix: `leave those arches out (${Object.keys(EC2_ARCH_OF).map((a) => `--arch ${a}`).join(' ')}) or drop "ec2" from the family's destinations`,
-      });
-    }
+  if (out.length > 0) return out;
+  for (const id of family.destinations) {
+    const spec: DestinationSpec | undefined = isDestinationId(id) ? DESTINATIONS[id] : undefined;
+    const runs = spec?.arches;
+    const outside = runs ? [...new Set(arches)].filter((a) => !(runs as readonly string[]).includes(a)) : [];
+    if (!runs || outside.length === 0) continue;
+    out.push({
+      field: restricting ? field : configField,
+      message: `family ${family.name} publishes to ${spec?.title ?? id}, which runs only ${runs.join(' and ')}, but the build would include ${outside.join(', ')}`,
+      fix: `leave those arches out (${runs.map((a) => `--arch ${a}`).join(' ')}) or drop "${id}" from the family's destinations`,
+    });
   }
   return out;
 }

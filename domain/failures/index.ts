@@ -37,9 +37,3 @@ export const FAILURE_STAGES = {
 } as const satisfies Record<string, FailureStage>;
 
 export type FailureStageId = keyof typeof FAILURE_STAGES;
-
-/** True when `type` is a final failure of any stage (unknown types are not). */
-export function isFinalFailureType(type: string | null | undefined): boolean {
-  if (!type) return false;
-  return Object.values(FAILURE_STAGES).some((s: FailureStage) => s.nonRetryable.includes(type));
-}

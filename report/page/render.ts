@@ -2,7 +2,7 @@
 // card per family and architecture with its current images, AMIs per region with copy buttons and
 // launch links, Glance ids, downloads with checksums. Everything data-derived goes through the
 // escaping `html` tag; the page works without JavaScript (copy buttons only appear with it).
-import { ARCHES } from '../../domain/arches';
+import { archOrder } from '../../domain/arches';
 import { compareReleases, type DestinationView, type ImageKind, type ImageView, type OfficialRelease } from '../model';
 import { absoluteTime, humanSize, relativeTime } from './format';
 import { html, safeUrl, type SafeHtml } from './html';
@@ -81,7 +81,7 @@ function renderRelease(release: string, images: readonly ImageView[], official: 
   const keys = [...cards.keys()].sort((a, b) => {
     const [fa = '', aa = ''] = a.split('\u0000');
     const [fb = '', ab = ''] = b.split('\u0000');
-    return fa.localeCompare(fb) || archIndex(aa) - archIndex(ab);
+    return fa.localeCompare(fb) || archOrder(aa) - archOrder(ab);
   });
   return html`<section class="release" id="release-${release}" aria-labelledby="release-${release}-title">
   <header class="release-head">
@@ -202,11 +202,6 @@ function copyButton(text: string, label: string): SafeHtml {
 function releaseTitle(release: string, short = false): string {
   if (release === 'rawhide') return short ? 'Rawhide' : 'Fedora Rawhide';
   return short ? `Fedora ${release}` : `Fedora ${release}`;
-}
-
-function archIndex(arch: string): number {
-  const i = (ARCHES as readonly string[]).indexOf(arch);
-  return i === -1 ? ARCHES.length : i;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

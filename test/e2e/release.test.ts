@@ -32,6 +32,7 @@ import { startFastKoji, type FastKoji } from '../helpers/fast-koji';
 import { releaseConfig } from '../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../helpers/release-worker';
 import { busTrustedKeys, openstackClientsFromConfig } from '../../workers/clients-from-config';
+import { waitFor } from '../helpers/wait-for';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -141,16 +142,6 @@ function releaseMessages(): ReceivedMessage[] {
 }
 
 const schemaOf = (m: ReceivedMessage) => String(m.headers.fedora_messaging_schema);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 function kojiClient(): KojiClient {
   return new KojiClient({ hubUrl: koji.sim.hubUrl, auth: { method: 'password', user: koji.user, password: koji.password } });

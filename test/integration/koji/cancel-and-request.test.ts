@@ -19,6 +19,7 @@ import { startFastKoji, type FastKoji } from '../../helpers/fast-koji';
 import { releaseConfig } from '../../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../../helpers/release-worker';
 import { cli } from '../cli/helpers';
+import { waitFor } from '../../helpers/wait-for';
 
 const tag = randomUUID().slice(0, 8);
 const KIWI = `Held-Generic-${tag}`;
@@ -73,16 +74,6 @@ async function build(args: string[]): Promise<string> {
   expect(started.err).toBe('');
   expect(started.code).toBe(0);
   return String(started.json.workflowId);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** The release's Koji task, once the release has it and waits on it (KojiTaskId is set then). */

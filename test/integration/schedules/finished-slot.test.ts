@@ -18,6 +18,7 @@ import { startFastKoji, type FastKoji } from '../../helpers/fast-koji';
 import { releaseConfig } from '../../helpers/release-config';
 import { startReleaseWorker, type RunningReleaseWorker } from '../../helpers/release-worker';
 import { cli } from '../cli/helpers';
+import { waitFor } from '../../helpers/wait-for';
 
 const tag = randomUUID().slice(0, 8);
 const FAMILY = `Sched-Generic-${tag}`;
@@ -66,16 +67,6 @@ afterAll(async () => {
 async function fedimg(args: string[], cfg: Config = config): Promise<{ code: number; json: Record<string, unknown>; err: string }> {
   const r = await cli(cfg, [...args, '--json'], { watchIntervalMs: 500, user: 'finished-slot-test' });
   return { code: r.code, json: (r.json ?? {}) as Record<string, unknown>, err: r.err };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Runs the slot once more through the Schedule and returns what that run's starter decided. */

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kwargs } from '../../../clients/koji/xmlrpc';
 import type { XmlRpcValue } from '../../../clients/koji/xmlrpc';
-import { TASK_STATES, startKojiSim } from '../../../sim/koji';
+import { TASK_STATES } from '../../../sim/koji';
 import type { KojiSim } from '../../../sim/koji';
-import { login, tempDir, value } from './helpers';
+import { startLoggedInSim, value } from './helpers';
 import type { Session } from './helpers';
 
 const KIWI_URL = 'git+https://pagure.io/fedora-kiwi-descriptions.git?#4e3d1b2c9a0f7e6d5c4b3a29180706f5e4d3c2b1';
@@ -21,14 +21,7 @@ let dir: string;
 let s: Session;
 
 beforeAll(async () => {
-  dir = tempDir();
-  sim = await startKojiSim({
-    dataDir: dir,
-    users: [{ name: 'fedimg', password: 'pw', perms: ['image', 'livecd', 'appliance'] }],
-    imageSizeBytes: 16 * 1024 * 1024,
-    timing: { openMs: 5, childStartMs: 5, buildMs: 20, finishMs: 5 },
-  });
-  s = await login(sim.hubUrl, 'fedimg', 'pw');
+  ({ sim, dir, session: s } = await startLoggedInSim({ imageSizeBytes: 16 * 1024 * 1024, finishMs: 5 }));
 });
 afterAll(async () => {
   await sim.close();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResponse, encodeCall } from '../../../clients/koji/xmlrpc';
 import type { DecodedResponse, XmlRpcValue } from '../../../clients/koji/xmlrpc';
+import { startKojiSim, type KojiSim } from '../../../sim/koji';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -78,4 +79,16 @@ export async function value(hubUrl: string, method: string, params: XmlRpcValue[
 export async function login(hubUrl: string, user: string, password: string): Promise<Session> {
   const v = (await value(hubUrl, 'login', [user, password, { opts: null, __starstar: true }])) as Record<string, XmlRpcValue>;
   return { id: v['session-id'] as number, key: v['session-key'] as string, callnum: 0 };
+}
+
+/** A simulator with user fedimg (password pw, every image permission) and quick timings, logged in. */
+export async function startLoggedInSim(o: { imageSizeBytes: number; finishMs: number }): Promise<{ sim: KojiSim; dir: string; session: Session }> {
+  const dir = tempDir();
+  const sim = await startKojiSim({
+    dataDir: dir,
+    users: [{ name: 'fedimg', password: 'pw', perms: ['image', 'livecd', 'appliance'] }],
+    imageSizeBytes: o.imageSizeBytes,
+    timing: { openMs: 5, childStartMs: 5, buildMs: 20, finishMs: o.finishMs },
+  });
+  return { sim, dir, session: await login(sim.hubUrl, 'fedimg', 'pw') };
 }
